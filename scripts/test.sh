@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test command (`npm test`): provision real Temporal, static checks, then every test file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/provision-temporal.sh
+echo "typecheck, lint, workflow bundle" >&2
+npx tsc --noEmit -p tsconfig.json
+npx eslint .
+npx tsx scripts/check-workflow-bundle.ts
+node --import tsx --test --test-reporter=spec "$@" test/*.test.ts

@@ -1,0 +1,50 @@
+// The deploywatch worker: runs monitor workflows and their activities on the `deploywatch` queue.
+import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from './activities/index.js';
+import { createLogger, temporalLogger } from './logger.js';
+import { connectWorkerConnection } from './temporal/connection.js';
+import { TASK_QUEUE } from './workflows/messages.js';
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  logger: Logger;
+  taskQueue?: string;
+  /** A prebuilt bundle (tests build it once per file); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkflowBundle;
+}
+
+export const WORKFLOWS_PATH = require.resolve('./workflows');
+
+export async function createWorker(options: WorkerOptions): Promise<Worker> {
+  const workflowSource = options.workflowBundle
+    ? { workflowBundle: options.workflowBundle }
+    : { workflowsPath: WORKFLOWS_PATH };
+  return await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    ...workflowSource,
+    activities: createActivities({ logger: options.logger }),
+  });
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger('deploywatch-worker');
+  Runtime.install({ logger: temporalLogger(logger) });
+  const { connection, namespace } = await connectWorkerConnection();
+  const worker = await createWorker({ connection, namespace, logger });
+  logger.info({ namespace, taskQueue: TASK_QUEUE }, 'worker started');
+  // Worker.run() drains and stops on SIGINT/SIGTERM.
+  await worker.run();
+  await connection.close();
+  logger.info('worker stopped');
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`deploywatch worker: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

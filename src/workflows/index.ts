@@ -1,0 +1,1 @@
+export { deploymentMonitor } from './deployment-monitor.js';

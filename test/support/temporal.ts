@@ -1,0 +1,42 @@
+// Real Temporal for tests: the project-built dev server and Java time-skipping server.
+// Never a mock: if the binaries are missing, tests fail and say how to provision them.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { testServerPath, temporalCliPath } from '../../src/temporal/binaries.js';
+import { WORKFLOWS_PATH } from '../../src/worker.js';
+import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
+
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServerPath() } },
+  });
+  // The test server starts with no custom search attributes; the monitor upserts them.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
+  return env;
+}
+
+export async function devServerEnv(options: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
+  return await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      searchAttributes: [...SEARCH_ATTRIBUTES],
+      ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
+    },
+  });
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** The workflow bundle, built once per test file. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundle;
+}
+
+const noop = (): void => undefined;
+const quietBundlerLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
