@@ -1,0 +1,324 @@
+// Real Prometheus, Pushgateway and scrape targets for tests, on loopback ports, each in its own temp
+// dir. History is backfilled with promtool before Prometheus starts, so a test can query any past.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+
+const run = promisify(execFile);
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+const STDERR_TAIL = 4096;
+
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'unknown';
+
+export interface Series {
+  /** The sample name as stored: `x_total`, `x_bucket`, `x_count`, `x_sum`, `up`. */
+  name: string;
+  labels: Record<string, string>;
+  type?: MetricType;
+  /** [epoch seconds, value], increasing time. */
+  points: Array<[number, number]>;
+}
+
+/** Children still running, killed if the test process exits without stopping them. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** A free loopback port: bind :0, read it, close. */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+// OpenMetrics names a counter family without `_total` and a histogram without its suffixes.
+function familyOf(s: Series): string {
+  if (s.type === 'counter') return s.name.replace(/_total$/, '');
+  if (s.type === 'histogram') return s.name.replace(/_(bucket|count|sum|created)$/, '');
+  if (s.type === 'summary') return s.name.replace(/_(count|sum|created)$/, '');
+  return s.name;
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function formatValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+function labelText(labels: Record<string, string>): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
+  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+}
+
+/** OpenMetrics text for promtool: families grouped, one `# TYPE` each, timestamps in seconds, `# EOF`. */
+export function openMetrics(series: Series[]): string {
+  const families = new Map<string, { type?: MetricType; series: Series[] }>();
+  for (const s of series) {
+    const family = familyOf(s);
+    const entry = families.get(family) ?? { type: s.type, series: [] };
+    entry.series.push(s);
+    families.set(family, entry);
+  }
+  const lines: string[] = [];
+  for (const [family, entry] of families) {
+    if (entry.type) lines.push(`# TYPE ${family} ${entry.type}`);
+    for (const s of entry.series) {
+      const prefix = `${s.name}${labelText(s.labels)} `;
+      for (const [t, v] of s.points) lines.push(`${prefix}${formatValue(v)} ${t}`);
+    }
+  }
+  lines.push('# EOF', '');
+  return lines.join('\n');
+}
+
+/** One point every `stepSec` over [fromSec, toSec]; `fn` returning undefined leaves a gap. */
+export function seriesFromFunction(
+  name: string,
+  labels: Record<string, string>,
+  fromSec: number,
+  toSec: number,
+  stepSec: number,
+  fn: (t: number) => number | undefined,
+  type?: MetricType,
+): Series {
+  const points: Array<[number, number]> = [];
+  for (let t = fromSec; t <= toSec; t += stepSec) {
+    const v = fn(t);
+    if (v !== undefined) points.push([t, v]);
+  }
+  return { name, labels, type, points };
+}
+
+/** Writes `openMetricsText` as TSDB blocks into `dataDir` (run before Prometheus opens it). */
+export async function backfill(dataDir: string, openMetricsText: string): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'deploywatch-backfill-'));
+  try {
+    const file = join(work, 'history.om');
+    await writeFile(file, openMetricsText);
+    await mkdir(dataDir, { recursive: true });
+    await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', file, dataDir], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+interface Spawned {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function spawnDaemon(program: string, args: string[]): Spawned {
+  const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(child);
+  let tail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    });
+    child.once('error', () => {
+      children.delete(child);
+      resolve(null);
+    });
+  });
+  return { child, stderr: () => tail, exited };
+}
+
+async function waitReady(url: string, daemon: Spawned, what: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let exitCode: number | null | undefined;
+  void daemon.exited.then((code) => {
+    exitCode = code;
+  });
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`${what} exited (code ${exitCode}) before it was ready:\n${daemon.stderr()}`);
+    try {
+      const res = await request(`${url}/-/ready`, { headersTimeout: 1000, bodyTimeout: 1000 });
+      await res.body.dump();
+      if (res.statusCode === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} was not ready within ${READY_TIMEOUT_MS} ms:\n${daemon.stderr()}`);
+}
+
+async function stopDaemon(daemon: Spawned): Promise<void> {
+  if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) return;
+  daemon.child.kill('SIGCONT');
+  daemon.child.kill('SIGTERM');
+  const timer = setTimeout(() => daemon.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await daemon.exited;
+  clearTimeout(timer);
+}
+
+export interface ScrapeJob {
+  job: string;
+  /** host:port on 127.0.0.1. */
+  targets: string[];
+  metricsPath?: string;
+  honorLabels?: boolean;
+}
+
+export interface PrometheusOptions {
+  scrapeIntervalSeconds?: number;
+  /** Defaults to the scrape interval. */
+  evaluationIntervalSeconds?: number;
+  scrapeJobs?: ScrapeJob[];
+  /** Contents of rule files (YAML). */
+  rules?: string[];
+  /** OpenMetrics text (see `openMetrics`) backfilled before start; several may overlap in time. */
+  history?: string | string[];
+  /** Prometheus's --query.lookback-delta; its default is 5m. */
+  lookbackDelta?: string;
+}
+
+export interface RunningPrometheus {
+  url: string;
+  dataDir: string;
+  /** SIGSTOP: Prometheus keeps its port but answers nothing (a hung server). */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
+  /** SIGTERM, wait for exit, remove the temp dir. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export async function startPrometheus(options: PrometheusOptions = {}): Promise<RunningPrometheus> {
+  const root = await mkdtemp(join(tmpdir(), 'deploywatch-prometheus-'));
+  const dataDir = join(root, 'data');
+  let daemon: Spawned | undefined;
+  const stop = async (): Promise<void> => {
+    if (daemon) await stopDaemon(daemon);
+    await rm(root, { recursive: true, force: true });
+  };
+  try {
+    for (const text of [options.history ?? []].flat()) await backfill(dataDir, text);
+    const interval = options.scrapeIntervalSeconds ?? 15;
+    const ruleFiles: string[] = [];
+    for (const [i, text] of (options.rules ?? []).entries()) {
+      const file = join(root, `rules-${i}.yml`);
+      await writeFile(file, text);
+      ruleFiles.push(file);
+    }
+    // JSON is YAML: no YAML writer needed.
+    const config = {
+      global: {
+        scrape_interval: `${interval}s`,
+        scrape_timeout: `${Math.min(interval, 10)}s`,
+        evaluation_interval: `${options.evaluationIntervalSeconds ?? interval}s`,
+      },
+      rule_files: ruleFiles,
+      scrape_configs: (options.scrapeJobs ?? []).map((j) => ({
+        job_name: j.job,
+        metrics_path: j.metricsPath ?? '/metrics',
+        honor_labels: j.honorLabels ?? false,
+        static_configs: [{ targets: j.targets }],
+      })),
+    };
+    const configFile = join(root, 'prometheus.yml');
+    await writeFile(configFile, JSON.stringify(config, null, 2));
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    daemon = spawnDaemon('prometheus', [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${dataDir}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      // Backfilled blocks older than retention would be deleted on start.
+      '--storage.tsdb.retention.time=3650d',
+      `--query.lookback-delta=${options.lookbackDelta ?? '5m'}`,
+      '--log.level=warn',
+    ]);
+    await waitReady(url, daemon, 'prometheus');
+    const child = daemon.child;
+    return { url, dataDir, stop, freeze: () => void child.kill('SIGSTOP'), thaw: () => void child.kill('SIGCONT') };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export interface RunningPushgateway {
+  url: string;
+  /** host:port, for a Prometheus scrape job. */
+  target: string;
+  stop(): Promise<void>;
+}
+
+export async function startPushgateway(): Promise<RunningPushgateway> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const daemon = spawnDaemon('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
+  const stop = () => stopDaemon(daemon);
+  try {
+    await waitReady(url, daemon, 'pushgateway');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, target: `127.0.0.1:${port}`, stop };
+}
+
+export interface MetricsTarget {
+  url: string;
+  /** host:port, for a Prometheus scrape job. */
+  target: string;
+  /** `seriesText` is the series as exposed: `name` or `name{label="v"}`. */
+  set(seriesText: string, value: number): void;
+  remove(seriesText: string): void;
+  stop(): Promise<void>;
+}
+
+/** A scrape target serving the text exposition format; the test changes its values. */
+export async function startMetricsTarget(initial: Record<string, number> = {}): Promise<MetricsTarget> {
+  const values = new Map(Object.entries(initial));
+  const server: Server = createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = [...values].map(([series, v]) => `${series} ${formatValue(v)}\n`).join('');
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    target: `127.0.0.1:${port}`,
+    set: (series, value) => void values.set(series, value),
+    remove: (series) => void values.delete(series),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
