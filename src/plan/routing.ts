@@ -1,0 +1,78 @@
+// "Alert Routing" as data: which channels hear about a priority, and what a notification carries.
+// Pure (no I/O, no Temporal): workflows import it to decide whom to call; activities do the sending.
+import type { Plan, Priority } from './schema.js';
+
+export type NotificationEvent = 'trigger' | 'acknowledge' | 'resolve' | 'reminder' | 'notice' | 'escalate' | 'digest';
+
+export interface Notification {
+  /** Also the PagerDuty dedup_key: every retry and follow-up lands on the same PagerDuty incident. */
+  incidentId: string;
+  deploymentId: string;
+  service: string;
+  priority: Priority;
+  alert: string;
+  event: NotificationEvent;
+  /** The role being paged or told, e.g. incident-commander. */
+  role?: string;
+  title: string;
+  summary: string;
+  /** Evidence; for a P4 digest, one entry per item. */
+  details: Record<string, string | number | boolean | null>;
+  runbookUrl?: string;
+  links?: Array<{ href: string; text: string }>;
+}
+
+export type NotifyChannel = 'slack' | 'pagerduty' | 'email';
+
+export interface Route {
+  /** Slack channel names (keys of `channels.slackWebhookEnv`). */
+  slack: string[];
+  pagerduty: boolean;
+  email: boolean;
+}
+
+/** Failure types of the notify activities that a retry cannot fix (for `nonRetryableErrorTypes`). */
+export const NON_RETRYABLE_NOTIFY_ERRORS = ['NotificationConfigError'] as const;
+/** Every failure type the notify activities throw: the second one is retried. */
+export const NOTIFY_ERROR_TYPES = ['NotificationConfigError', 'NotificationUnavailableError'] as const;
+export type NotifyErrorType = (typeof NOTIFY_ERROR_TYPES)[number];
+
+export function routeFor(channels: Plan['channels'], priority: Priority): Route {
+  const slack = channels.slack[priority];
+  return {
+    slack: slack === undefined ? [] : [slack],
+    pagerduty: channels.pagerduty.includes(priority),
+    email: channels.email.includes(priority),
+  };
+}
+
+/** The activity inputs for a priority, carrying environment variable names only, never secrets. */
+export interface NotifyTargets {
+  slack: Array<{ channel: string; webhookEnv: string }>;
+  pagerduty: { routingKeyEnv: string } | null;
+  email: { to: string[]; smtpUrlEnv: string; from: string } | null;
+  /** Routed channels the plan gives no way to reach (no env var name, no recipients). */
+  unreachable: string[];
+}
+
+export function notifyTargets(channels: Plan['channels'], priority: Priority): NotifyTargets {
+  const route = routeFor(channels, priority);
+  const unreachable: string[] = [];
+  const slack: NotifyTargets['slack'] = [];
+  for (const channel of route.slack) {
+    const webhookEnv = channels.slackWebhookEnv[channel];
+    if (webhookEnv === undefined) unreachable.push(`slack ${channel}: no slackWebhookEnv entry`);
+    else slack.push({ channel, webhookEnv });
+  }
+  let pagerduty: NotifyTargets['pagerduty'] = null;
+  if (route.pagerduty) {
+    if (channels.pagerdutyRoutingKeyEnv === undefined) unreachable.push('pagerduty: no pagerdutyRoutingKeyEnv');
+    else pagerduty = { routingKeyEnv: channels.pagerdutyRoutingKeyEnv };
+  }
+  let email: NotifyTargets['email'] = null;
+  if (route.email) {
+    if (channels.emailTo.length === 0) unreachable.push('email: no emailTo recipients');
+    else email = { to: [...channels.emailTo], smtpUrlEnv: channels.smtpUrlEnv, from: channels.emailFrom };
+  }
+  return { slack, pagerduty, email, unreachable };
+}
