@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { CommandSpec } from '../plan/schema.js';
-import type { CheckpointResult, CommandResult, Health } from '../plan/results.js';
+import type { CommandResult, Observation } from '../plan/results.js';
 import { runCommand } from './commands.js';
 import { parseJUnit } from './junit.js';
 
@@ -56,12 +56,8 @@ async function runWithJUnit(id: string, spec: CommandSpec, input: CheckpointInpu
   }
 }
 
-function healthOf(commands: CommandResult[]): Health {
-  return commands.every((c) => c.ok) ? 'healthy' : 'degraded';
-}
-
 export function createCheckpointActivity(deps: CheckpointDeps) {
-  return async function runCheckpoint(input: CheckpointInput): Promise<CheckpointResult> {
+  return async function runCheckpoint(input: CheckpointInput): Promise<Observation> {
     const log = deps.logger.child({ deploymentId: input.deploymentId, checkpoint: input.checkpoint.label });
     const commands = await Promise.all(
       Object.entries(input.commands).map(([id, spec]) => runWithJUnit(id, spec, input)),
@@ -69,6 +65,6 @@ export function createCheckpointActivity(deps: CheckpointDeps) {
     for (const c of commands.filter((c) => !c.ok)) {
       log.warn({ command: c.id, exitCode: c.exitCode, error: c.error }, 'check command failed');
     }
-    return { commands, findings: [], health: healthOf(commands) };
+    return { commands, alerts: [], slos: [], anomalies: [], firingInPrometheus: [], prometheusError: null };
   };
 }

@@ -25,17 +25,87 @@ export interface CommandResult {
   tests?: TestSummary;
 }
 
+/**
+ * Something a checkpoint found that may open an incident: a seed alert (from Prometheus or the
+ * monitor's own record) or one of the seed's manual-escalation triggers.
+ */
 export interface Finding {
+  /** The seed's alert name (HighErrorRate, …) or a trigger name (PassRateBelow95, …). */
   alert: string;
   priority: Priority;
+  kind: 'alert' | 'trigger';
   summary: string;
-  startedAt?: string;
-  endedAt?: string | null;
-  worst?: number | null;
+  /** When the breach began, from the data; null when unknown. */
+  startedAt: string | null;
+  /** When it ended; null while it is still going on at the evaluation time. */
+  endedAt: string | null;
+  worst: number | null;
+  evidence: Record<string, string | number | boolean | null>;
+  /** Manual-escalation triggers go straight to the incident commander. */
+  straightToCommander: boolean;
+}
+
+export interface AssertionResult {
+  assert: string;
+  passed: boolean;
+  detail: string;
+}
+
+/** One alert's verdict over the interval since the previous checkpoint (trimmed for history). */
+export interface AlertObservation {
+  alert: string;
+  priority: Priority;
+  state: 'firing' | 'ok' | 'inconclusive';
+  stillFiring: boolean;
+  worst: number | null;
+  breaches: Array<{ startedAt: string; firingAt: string; endedAt: string | null; worst: number | null }>;
+  blips: number;
+  reason?: string;
+  /** The query itself is wrong (Prometheus answered 400): a plan error, not an outage. */
+  planError?: boolean;
+}
+
+/** An SLO table row's value at the evaluation time. */
+export interface SloReading {
+  id: string;
+  group: 'critical' | 'performance' | 'resources';
+  value: number | null;
+  status: 'ok' | 'warning' | 'critical' | 'breached' | 'no-data';
+}
+
+/** An unusual pattern in a key series over the interval (the seed's spikes, drops, oscillations). */
+export interface Anomaly {
+  series: string;
+  kind: 'spike' | 'drop' | 'oscillation';
+  at: string;
+  value: number;
+  median: number;
+  score: number;
+}
+
+/** What the checkpoint activity saw; the workflow judges it (plan/judge.ts). */
+export interface Observation {
+  commands: CommandResult[];
+  alerts: AlertObservation[];
+  slos: SloReading[];
+  anomalies: Anomaly[];
+  /** Alerts Prometheus itself had firing at the evaluation time (the seed's "review Prometheus alerts"). */
+  firingInPrometheus: string[];
+  /** Set when Prometheus could not be asked at all. */
+  prometheusError: string | null;
 }
 
 export interface CheckpointResult {
   commands: CommandResult[];
+  alerts: AlertObservation[];
+  slos: SloReading[];
+  anomalies: Anomaly[];
   findings: Finding[];
   health: Health;
+  /** The checklist line's assertions, with their evidence. */
+  assertions: AssertionResult[];
+  /** Alert names that could not be judged at this checkpoint (no data is never a pass). */
+  inconclusive: string[];
+  /** Alert names judged clear over the whole interval. */
+  clear: string[];
 }

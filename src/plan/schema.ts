@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import { isDuration } from './duration.js';
 
-export const PRIORITIES = ['P0', 'P1', 'P2', 'P3', 'P4'] as const;
-export type Priority = (typeof PRIORITIES)[number];
+import { PRIORITIES } from './priorities.js';
+
+export { PRIORITIES, type Priority } from './priorities.js';
 
 const duration = z
   .string({ error: 'must be a duration string such as 30s, 5m or 1h' })
@@ -25,6 +26,23 @@ export const commandSchema = z.strictObject({
   env: z.record(z.string(), z.string()).default({}),
 });
 export type CommandSpec = z.infer<typeof commandSchema>;
+
+/** How to roll back: a command, or an HTTP call to the deploy system. Run at most once per monitor. */
+const rollbackSchema = z
+  .strictObject({
+    command: commandSchema.optional(),
+    http: z
+      .strictObject({
+        url: name,
+        method: z.enum(['POST', 'PUT']).default('POST'),
+        /** Environment variable holding a bearer token for the deploy system. */
+        tokenEnv: z.string().optional(),
+        timeoutSeconds: positive.default(60),
+      })
+      .optional(),
+  })
+  .refine((r) => (r.command ? 1 : 0) + (r.http ? 1 : 0) === 1, { message: 'give exactly one of command or http' });
+export type RollbackProcedure = z.infer<typeof rollbackSchema>;
 
 const phaseTaskSchema = z.strictObject({
   command: name,
@@ -134,6 +152,9 @@ const channelsSchema = z.strictObject({
   slackWebhookEnv: z.record(z.string(), z.string()).default({}),
   pagerdutyRoutingKeyEnv: z.string().optional(),
   emailTo: z.array(z.string()).default([]),
+  emailFrom: z.string().default('deploywatch@localhost'),
+  /** Environment variable holding the SMTP URL (smtp://user:pass@host:port). */
+  smtpUrlEnv: z.string().default('DEPLOYWATCH_SMTP_URL'),
 });
 
 const escalationSchema = z.strictObject({
@@ -202,8 +223,11 @@ export const planSchema = z.strictObject({
     email: [],
     slackWebhookEnv: {},
     emailTo: [],
+    emailFrom: 'deploywatch@localhost',
+    smtpUrlEnv: 'DEPLOYWATCH_SMTP_URL',
   }),
   escalation: escalationSchema,
+  rollback: rollbackSchema.optional(),
   manualTriggers: manualTriggersSchema.default({
     multipleP1WithinMinutes: 60,
     passRateBelowPercent: 95,

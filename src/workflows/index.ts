@@ -1,1 +1,2 @@
 export { deploymentMonitor } from './deployment-monitor.js';
+export { incidentEscalation } from './escalation.js';

@@ -1,0 +1,218 @@
+// Escalation timelines on the time-skipping server: who is told what, and when.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { createActivities } from '../src/activities/index.js';
+import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
+import type { Plan, Priority } from '../src/plan/schema.js';
+import { incidentEscalation } from '../src/workflows/escalation.js';
+import { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
+import {
+  acknowledgeUpdate,
+  escalateSignal,
+  incidentAckSignal,
+  incidentQuery,
+  incidentResolveSignal,
+  notificationsQuery,
+  resolveUpdate,
+  rollbackSignal,
+  rollbackUpdate,
+  resolveSignal,
+  statusQuery,
+  type EscalationInput,
+  type NotificationRecord,
+} from '../src/workflows/messages.js';
+import { withFixtureCommands } from './support/plans.js';
+import { timeSkippingEnv, workflowBundle } from './support/temporal.js';
+
+const MINUTE = 60_000;
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+let plan: Plan;
+let seq = 0;
+
+before(async () => {
+  env = await timeSkippingEnv();
+  plan = withFixtureCommands(await loadPlanFile(DEFAULT_PLAN_PATH));
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'escalation',
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ logger: pino({ level: 'silent' }) }),
+  });
+  running = worker.run();
+});
+after(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+function escalationInput(priority: Priority, overrides: Partial<EscalationInput['incident']> = {}): EscalationInput {
+  const id = `monitor-esc-${++seq}/incident-1`;
+  const now = new Date().toISOString();
+  return {
+    incident: {
+      id,
+      number: 1,
+      alert: 'TestSuiteNotRunning',
+      priority,
+      summary: 'test incident',
+      startedAt: now,
+      detectedAt: now,
+      evidence: {},
+      straightToCommander: false,
+      alreadyEnded: false,
+      endedAt: null,
+      openedBy: null,
+      ...overrides,
+    },
+    deployment: { id: `esc-${seq}`, version: '1', service: 'genesis-orchestration', deployedAt: now },
+    monitorWorkflowId: `monitor-esc-${seq}`,
+    channels: plan.channels,
+    escalation: plan.escalation,
+    prometheus: plan.prometheus,
+    rule: plan.alerts.find((a) => a.name === 'TestSuiteNotRunning') ?? null,
+    runbookUrl: null,
+    evalShiftMs: 0,
+    dryRun: true,
+    excludeChannels: [],
+  };
+}
+
+/** Minutes after the first notification at which each matching notification was made. */
+function minutesOf(records: NotificationRecord[], match: (r: NotificationRecord) => boolean): number[] {
+  const t0 = Date.parse(records[0]!.at);
+  return records.filter(match).map((r) => Math.round((Date.parse(r.at) - t0) / MINUTE));
+}
+
+async function startEscalation(input: EscalationInput) {
+  return await env.client.workflow.start(incidentEscalation, { workflowId: input.incident.id, taskQueue: 'escalation', args: [input] });
+}
+
+test('P1: on-call at once, incident commander at 30 min, engineering lead at 2 h; acknowledging does not stop the deadlines', async () => {
+  const handle = await startEscalation(escalationInput('P1'));
+  await env.sleep(10 * MINUTE);
+  await handle.signal(incidentAckSignal, { actor: 'alice' });
+  await env.sleep(3 * 60 * MINUTE);
+  await handle.signal(incidentResolveSignal, { actor: 'alice', note: 'fixed' });
+  const summary = await handle.result();
+  const records = await handle.query(notificationsQuery);
+
+  assert.deepEqual(summary.escalatedTo, ['on-call', 'incident-commander', 'engineering-lead']);
+  assert.equal(summary.status, 'resolved');
+  assert.equal(summary.acknowledgedBy, 'alice');
+  const pd = (role: string) => minutesOf(records, (r) => r.channel === 'pagerduty' && r.event === 'escalate' && r.role === role);
+  assert.deepEqual(pd('on-call'), [0]);
+  assert.deepEqual(pd('incident-commander'), [30]);
+  assert.deepEqual(pd('engineering-lead'), [120]);
+  assert.ok(records.some((r) => r.channel === 'slack' && r.target === '#genesis-alerts'));
+  assert.ok(records.some((r) => r.channel === 'pagerduty' && r.event === 'acknowledge'));
+  assert.ok(records.some((r) => r.channel === 'pagerduty' && r.event === 'resolve'));
+  assert.ok(!records.some((r) => r.role === 'cto'), 'no CTO without a system-wide outage');
+});
+
+test('P0 pages the incident commander at once', async () => {
+  const handle = await startEscalation(escalationInput('P0'));
+  await env.sleep(5 * MINUTE);
+  const summary = await handle.query(incidentQuery);
+  assert.deepEqual(summary.escalatedTo, ['on-call', 'incident-commander']);
+  await handle.signal(incidentResolveSignal, { actor: 'bob' });
+  await handle.result();
+});
+
+test('P2: notice, a reminder when the 1 h window ends unacknowledged, on-call paged after a second missed window', async () => {
+  const handle = await startEscalation(escalationInput('P2', { alert: 'HighCPUUsage' }));
+  await env.sleep(150 * MINUTE);
+  await handle.signal(incidentResolveSignal, { actor: 'carol' });
+  const summary = await handle.result();
+  const records = await handle.query(notificationsQuery);
+  assert.deepEqual(minutesOf(records, (r) => r.channel === 'slack' && r.event === 'notice'), [0]);
+  assert.deepEqual(minutesOf(records, (r) => r.channel === 'slack' && r.event === 'reminder'), [60]);
+  assert.deepEqual(minutesOf(records, (r) => r.event === 'escalate' && r.role === 'on-call'), [120, 120]);
+  assert.ok(records.every((r) => r.channel !== 'pagerduty' || r.role === 'on-call' || r.event === 'resolve'));
+  assert.deepEqual(summary.escalatedTo, ['on-call']);
+  assert.ok(records.every((r) => r.target !== '#genesis-alerts'), 'P2 goes to #genesis-monitoring');
+});
+
+test('P2 acknowledged within its window: no reminder, nobody paged', async () => {
+  const handle = await startEscalation(escalationInput('P2', { alert: 'HighMemoryUsage' }));
+  await env.sleep(20 * MINUTE);
+  await handle.signal(incidentAckSignal, { actor: 'dave' });
+  await env.sleep(200 * MINUTE);
+  await handle.signal(incidentResolveSignal, { actor: 'dave' });
+  const summary = await handle.result();
+  const records = await handle.query(notificationsQuery);
+  assert.deepEqual(summary.escalatedTo, []);
+  assert.deepEqual(records.map((r) => r.event), ['notice', 'acknowledge', 'resolve']);
+});
+
+test('P4 goes to the daily digest (email + #genesis-logs) only', async () => {
+  const handle = await startEscalation(escalationInput('P4', { alert: 'IntermittentTestFailures' }));
+  await env.sleep(26 * 60 * MINUTE);
+  await handle.signal(incidentResolveSignal, { actor: 'erin' });
+  await handle.result();
+  const records = await handle.query(notificationsQuery);
+  const digests = records.filter((r) => r.event === 'digest');
+  assert.deepEqual(digests.map((r) => r.channel).sort(), ['email', 'slack']);
+  assert.equal(digests.find((r) => r.channel === 'slack')?.target, '#genesis-logs');
+  assert.ok(!records.some((r) => r.channel === 'pagerduty'));
+});
+
+test('a breach found after it ended is recorded as resolved with a notice: no page', async () => {
+  const handle = await startEscalation(escalationInput('P1', { alreadyEnded: true, endedAt: new Date().toISOString() }));
+  const summary = await handle.result();
+  const records = await handle.query(notificationsQuery);
+  assert.equal(summary.status, 'resolved');
+  assert.equal(summary.resolvedBy, 'ended-before-detection');
+  assert.deepEqual(summary.escalatedTo, []);
+  assert.ok(records.length > 0 && records.every((r) => r.event === 'notice' && r.channel === 'slack'));
+});
+
+test('the monitor: manual escalation opens an incident straight to the commander; ack/resolve by update; bad payloads are recorded, not fatal', async () => {
+  const deployedAt = new Date(await env.currentTimeMs()).toISOString();
+  const handle = await env.client.workflow.start(deploymentMonitor, {
+    workflowId: 'monitor-manual',
+    taskQueue: 'escalation',
+    args: [{ deployment: { id: 'manual', version: '2', service: 'genesis-orchestration', deployedAt }, plan, dryRun: true }],
+  });
+  await handle.signal(escalateSignal, { priority: 'P1', reason: 'customers report errors', actor: 'frank' });
+  await handle.signal(escalateSignal, { priority: 'P9', reason: 'typo', actor: 'frank' } as never);
+  await handle.signal(rollbackSignal, 'not an object' as never);
+  await env.sleep(5 * MINUTE);
+
+  let status = await handle.query(statusQuery);
+  assert.equal(status.incidents.length, 1);
+  const incident = status.incidents[0]!;
+  assert.equal(incident.alert, 'ManualEscalation');
+  assert.deepEqual(incident.escalatedTo, ['on-call', 'incident-commander']);
+  assert.deepEqual(status.rejected.map((r) => r.reason), [
+    'escalate.priority: must be one of P0, P1, P2, P3, P4',
+    'rollback: expected a JSON object, got string',
+  ]);
+
+  const acked = await handle.executeUpdate(acknowledgeUpdate, { args: [{ incident: 1, actor: 'grace' }] });
+  assert.equal(acked.status, 'acknowledged');
+
+  // A rollback while the P1 is open: the monitor stops checking but waits for the incident.
+  const first = await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'bad release', actor: 'heidi' }] });
+  const second = await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'again', actor: 'ivan' }] });
+  assert.equal(first.status, 'rolled-back');
+  assert.equal(second.status, 'already-rolled-back');
+  assert.match(second.detail, /heidi/);
+
+  await assert.rejects(handle.executeUpdate(resolveUpdate, { args: [{ incident: 99, actor: 'grace' }] }), (err: Error) => {
+    assert.match(String((err.cause as Error | undefined)?.message), /no incident 99 in monitor-manual/);
+    return true;
+  });
+  await handle.signal(resolveSignal, { incident: incident.id, actor: 'grace', note: 'rolled back' });
+
+  const outcome = await handle.result();
+  assert.equal(outcome.outcome, 'rolled-back');
+  status = await handle.query(statusQuery);
+  assert.ok(status.checklist.filter((c) => c.finishedAt).length < 51, 'the monitor stopped checking after the rollback');
+  assert.equal(outcome.incidents[0]?.status, 'resolved');
+});
