@@ -5,28 +5,47 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import type { CommandSpec } from '../plan/schema.js';
+import type { Dispatcher } from 'undici';
+import type { CommandSpec, Plan } from '../plan/schema.js';
 import type { CommandResult, Observation } from '../plan/results.js';
-import { runCommand } from './commands.js';
+import { classifyLogLine, runCommand } from './commands.js';
 import { parseJUnit } from './junit.js';
+import { observePrometheus, type PrometheusObservation } from './observe-prometheus.js';
+import { createPrometheusClient, type AlertQuery, type PrometheusClient } from './prometheus.js';
+import { pushTestMetrics } from './pushgateway.js';
 
 export interface CheckpointInput {
   deploymentId: string;
   service: string;
-  checkpoint: { index: number; label: string; offsetSeconds: number };
+  /** `phaseId` picks phase-specific SLO targets (100% availability in phase 1). */
+  checkpoint: { index: number; label: string; offsetSeconds: number; phaseId?: string };
   /** ISO time the checks evaluate: deployment time + offset, never the worker's clock. */
   evaluationTime: string;
   /** ISO start of the interval this checkpoint covers (the previous checkpoint's evaluation time). */
   intervalStart: string;
   commands: Record<string, CommandSpec>;
+  /** The plan's Prometheus; without it the checkpoint only runs its commands (BAU health checks). */
+  prometheus?: Plan['prometheus'];
+  /** The plan's `source: prometheus` alert rules (monitor-sourced ones are the judge's). */
+  alerts?: AlertQuery[];
+  slos?: Plan['slos'];
+  /** Whose output lines are counted as errors and warnings. */
+  logReview?: Plan['logReview'];
 }
+
+const NOTHING_OBSERVED: PrometheusObservation = { alerts: [], slos: [], anomalies: [], firingInPrometheus: [], prometheusError: null };
 
 export interface CheckpointDeps {
   logger: Logger;
+  dispatcher?: Dispatcher;
+  /** Tests may point the activity at a client with short timeouts. */
+  prometheusClient?: (url: string) => PrometheusClient;
 }
 
-async function runWithJUnit(id: string, spec: CommandSpec, input: CheckpointInput): Promise<CommandResult> {
-  const ctx = Context.current();
+/** Well inside the workflow's 60 s heartbeat timeout. */
+const HEARTBEAT_MS = 5000;
+
+async function runWithJUnit(id: string, spec: CommandSpec, input: CheckpointInput, signal: AbortSignal): Promise<CommandResult> {
   const placeholders: Record<string, string> = {
     since: input.intervalStart,
     evaluationTime: input.evaluationTime,
@@ -39,8 +58,8 @@ async function runWithJUnit(id: string, spec: CommandSpec, input: CheckpointInpu
     if (dir) placeholders.junit = join(dir, 'junit.xml');
     const result = await runCommand(id, spec, {
       placeholders,
-      signal: ctx.cancellationSignal,
-      onTick: () => ctx.heartbeat(),
+      signal,
+      ...(input.logReview?.command === id ? { classifyLine: classifyLogLine } : {}),
     });
     if (dir && result.error === undefined) {
       try {
@@ -57,14 +76,48 @@ async function runWithJUnit(id: string, spec: CommandSpec, input: CheckpointInpu
 }
 
 export function createCheckpointActivity(deps: CheckpointDeps) {
+  const clientFor =
+    deps.prometheusClient ?? ((url: string) => createPrometheusClient({ baseUrl: url, logger: deps.logger, dispatcher: deps.dispatcher }));
+
   return async function runCheckpoint(input: CheckpointInput): Promise<Observation> {
+    const ctx = Context.current();
+    const signal = ctx.cancellationSignal;
     const log = deps.logger.child({ deploymentId: input.deploymentId, checkpoint: input.checkpoint.label });
-    const commands = await Promise.all(
-      Object.entries(input.commands).map(([id, spec]) => runWithJUnit(id, spec, input)),
-    );
-    for (const c of commands.filter((c) => !c.ok)) {
-      log.warn({ command: c.id, exitCode: c.exitCode, error: c.error }, 'check command failed');
+    const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
+    try {
+      const [commands, prometheus] = await Promise.all([
+        Promise.all(Object.entries(input.commands).map(([id, spec]) => runWithJUnit(id, spec, input, signal))),
+        input.prometheus
+          ? observePrometheus({
+              client: clientFor(input.prometheus.url),
+              scrapeInterval: input.prometheus.scrapeInterval,
+              alerts: input.alerts ?? [],
+              slos: input.slos ?? { critical: [], performance: [], resources: [] },
+              phaseId: input.checkpoint.phaseId ?? '',
+              fromMs: Date.parse(input.intervalStart),
+              toMs: Date.parse(input.evaluationTime),
+              signal,
+              logger: log,
+            })
+          : NOTHING_OBSERVED,
+      ]);
+      for (const c of commands.filter((c) => !c.ok)) {
+        log.warn({ command: c.id, exitCode: c.exitCode, error: c.error }, 'check command failed');
+      }
+      if (prometheus.prometheusError) log.warn({ error: prometheus.prometheusError }, 'prometheus unavailable');
+      const pushgatewayUrl = input.prometheus?.pushgatewayUrl;
+      if (pushgatewayUrl) {
+        await Promise.all(
+          commands.flatMap((c) =>
+            c.tests
+              ? [pushTestMetrics({ pushgatewayUrl, deploymentId: input.deploymentId, suite: c.id }, c.tests, { logger: log, dispatcher: deps.dispatcher, signal })]
+              : [],
+          ),
+        );
+      }
+      return { commands, ...prometheus };
+    } finally {
+      clearInterval(heartbeat);
     }
-    return { commands, alerts: [], slos: [], anomalies: [], firingInPrometheus: [], prometheusError: null };
   };
 }

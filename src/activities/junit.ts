@@ -2,6 +2,9 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { TestSummary } from '../plan/results.js';
 
+/** Failing names kept for history; `failed` stays the exact count. */
+export const MAX_FAILING_NAMES = 20;
+
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '',
@@ -53,6 +56,6 @@ export function parseJUnit(xml: string): TestSummary {
     skipped,
     total: cases.length,
     passRate: executed === 0 ? null : Math.round((passed / executed) * 10000) / 100,
-    failing,
+    failing: failing.slice(0, MAX_FAILING_NAMES),
   };
 }

@@ -269,6 +269,9 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   return { instantQuery, rangeQuery, firingAlerts };
 }
 
+/** What evaluating an alert needs from its rule (activity inputs carry no descriptions or notes). */
+export type AlertQuery = Pick<AlertRule, 'name' | 'priority' | 'source' | 'expr' | 'op' | 'threshold' | 'for'>;
+
 export interface AlertEvaluation extends AlertVerdict {
   priority: Priority;
   /** The PromQL run: the alert's expr, or a subquery of it when the step had to be coarser. */
@@ -280,7 +283,7 @@ export interface AlertEvaluation extends AlertVerdict {
 
 export interface EvaluateAlertsInput {
   client: PrometheusClient;
-  alerts: readonly AlertRule[];
+  alerts: readonly AlertQuery[];
   fromMs: number;
   toMs: number;
   scrapeIntervalSeconds: number;
@@ -306,7 +309,7 @@ interface QueryPlan {
  * At the scrape interval when it fits; otherwise a coarser step whose every point is the worst
  * value over its step (a subquery at scrape resolution), so no breach falls between points.
  */
-export function planAlertQuery(rule: AlertRule, fromMs: number, toMs: number, scrapeIntervalSeconds: number, maxPoints = MAX_POINTS_PER_REQUEST): QueryPlan {
+export function planAlertQuery(rule: AlertQuery, fromMs: number, toMs: number, scrapeIntervalSeconds: number, maxPoints = MAX_POINTS_PER_REQUEST): QueryPlan {
   const expr = rule.expr ?? '';
   const forSeconds = parseDurationSeconds(rule.for);
   const spanSeconds = (toMs - fromMs) / 1000 + forSeconds;
@@ -332,7 +335,8 @@ export function planAlertQuery(rule: AlertRule, fromMs: number, toMs: number, sc
   }
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

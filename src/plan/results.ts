@@ -11,6 +11,7 @@ export interface TestSummary {
   total: number;
   /** Percent of executed (non-skipped) tests that passed; null when nothing ran. */
   passRate: number | null;
+  /** Names of failing tests (at most 20; `failed` is the exact count). */
   failing: string[];
 }
 
@@ -23,6 +24,8 @@ export interface CommandResult {
   durationMs: number;
   outputTail: string;
   tests?: TestSummary;
+  /** Error and warning lines over the whole output (the log-review command only). */
+  logCounts?: { errors: number; warnings: number };
 }
 
 /**
@@ -60,6 +63,10 @@ export interface AlertObservation {
   worst: number | null;
   breaches: Array<{ startedAt: string; firingAt: string; endedAt: string | null; worst: number | null }>;
   blips: number;
+  /** A breach still shorter than `for` at the evaluation time: not firing yet, not clear either. */
+  pendingSince?: string;
+  /** Set when more breaches were found than `breaches` keeps. */
+  breachCount?: number;
   reason?: string;
   /** The query itself is wrong (Prometheus answered 400): a plan error, not an outage. */
   planError?: boolean;
@@ -71,6 +78,12 @@ export interface SloReading {
   group: 'critical' | 'performance' | 'resources';
   value: number | null;
   status: 'ok' | 'warning' | 'critical' | 'breached' | 'no-data';
+  /** The worst value over the interval since the previous checkpoint, for key series only. */
+  intervalWorst?: number | null;
+  /** Why there is no value (query error, no series, NaN). */
+  reason?: string;
+  /** The query itself is wrong: fix the plan. */
+  planError?: boolean;
 }
 
 /** An unusual pattern in a key series over the interval (the seed's spikes, drops, oscillations). */
@@ -78,6 +91,8 @@ export interface Anomaly {
   series: string;
   kind: 'spike' | 'drop' | 'oscillation';
   at: string;
+  /** First later point back to normal; null while still unusual at the interval's end. */
+  endedAt?: string | null;
   value: number;
   median: number;
   score: number;

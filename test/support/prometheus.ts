@@ -195,6 +195,8 @@ export interface PrometheusOptions {
   history?: string | string[];
   /** Prometheus's --query.lookback-delta; its default is 5m. */
   lookbackDelta?: string;
+  /** host:port of Alertmanagers to send firing alerts to. */
+  alertmanagers?: string[];
 }
 
 export interface RunningPrometheus {
@@ -233,6 +235,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
         evaluation_interval: `${options.evaluationIntervalSeconds ?? interval}s`,
       },
       rule_files: ruleFiles,
+      ...(options.alertmanagers ? { alerting: { alertmanagers: [{ static_configs: [{ targets: options.alertmanagers }] }] } } : {}),
       scrape_configs: (options.scrapeJobs ?? []).map((j) => ({
         job_name: j.job,
         metrics_path: j.metricsPath ?? '/metrics',
@@ -321,4 +324,40 @@ export async function startMetricsTarget(initial: Record<string, number> = {}): 
         server.close(() => resolve());
       }),
   };
+}
+
+export interface RunningAlertmanager {
+  url: string;
+  /** host:port, for Prometheus's alerting config. */
+  target: string;
+  stop(): Promise<void>;
+}
+
+/** The real Alertmanager (Debian's prometheus-alertmanager) with `configYaml`, alone (no cluster). */
+export async function startAlertmanager(configYaml: string): Promise<RunningAlertmanager> {
+  const root = await mkdtemp(join(tmpdir(), 'deploywatch-alertmanager-'));
+  let daemon: Spawned | undefined;
+  const stop = async (): Promise<void> => {
+    if (daemon) await stopDaemon(daemon);
+    await rm(root, { recursive: true, force: true });
+  };
+  try {
+    const configFile = join(root, 'alertmanager.yml');
+    await writeFile(configFile, configYaml);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    daemon = spawnDaemon('prometheus-alertmanager', [
+      `--config.file=${configFile}`,
+      `--storage.path=${join(root, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      // Empty: no gossip cluster, so no extra port and no peer wait before the first notification.
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ]);
+    await waitReady(url, daemon, 'alertmanager');
+    return { url, target: `127.0.0.1:${port}`, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
