@@ -1,4 +1,5 @@
 // The deploywatch worker: runs monitor workflows and their activities on the `deploywatch` queue.
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities/index.js';
@@ -18,6 +19,7 @@ export interface WorkerOptions {
 export const WORKFLOWS_PATH = require.resolve('./workflows');
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
+  let client: Client | undefined;
   const workflowSource = options.workflowBundle
     ? { workflowBundle: options.workflowBundle }
     : { workflowsPath: WORKFLOWS_PATH };
@@ -26,7 +28,12 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     ...workflowSource,
-    activities: createActivities({ logger: options.logger }),
+    activities: createActivities({
+      logger: options.logger,
+      taskQueue: options.taskQueue ?? TASK_QUEUE,
+      // The worker's own connection serves the client that manages BAU Schedules.
+      client: () => (client ??= new Client({ connection: options.connection, namespace: options.namespace })),
+    }),
   });
 }
 

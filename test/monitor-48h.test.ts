@@ -1,34 +1,44 @@
 // The whole default 48-hour plan on the time-skipping server, judged from the workflow's own record.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { stat } from 'node:fs/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
-import { statusQuery } from '../src/workflows/messages.js';
+import { signOffSignal, statusQuery } from '../src/workflows/messages.js';
+import { genesisHistory } from './support/genesis-history.js';
 import { withFixtureCommands } from './support/plans.js';
+import { openMetrics, startPrometheus, type RunningPrometheus } from './support/prometheus.js';
 import { timeSkippingEnv, workflowBundle } from './support/temporal.js';
 
 const HOUR = 3600;
 let env: TestWorkflowEnvironment;
+let prometheus: RunningPrometheus | undefined;
 
 before(async () => {
   env = await timeSkippingEnv();
+  // The time-skipping clock starts at real now: a healthy service over the next 49 hours, backfilled
+  // (Prometheus answers for future times too). 60 s samples keep the backfill small; the plan's
+  // 15 s query steps read them through Prometheus's lookback.
+  const now = Math.floor(Date.now() / 60_000) * 60;
+  prometheus = await startPrometheus({ history: openMetrics(genesisHistory({ fromSec: now - HOUR, toSec: now + 49 * HOUR, stepSec: 60 })) });
 });
 after(async () => {
   await env?.teardown();
+  await prometheus?.stop();
 });
 
 test('the default plan runs all 51 checkpoints on time, each with its actions, despite a slow check', async () => {
   const slowAt = 3 * HOUR; // T+3h, inside the 15-minute phase
-  const plan = withFixtureCommands(await loadPlanFile(DEFAULT_PLAN_PATH), { slowAtOffsetSeconds: slowAt, slowSeconds: 3 });
+  const plan = withFixtureCommands(await loadPlanFile(DEFAULT_PLAN_PATH), { slowAtOffsetSeconds: slowAt, slowSeconds: 3, prometheusUrl: prometheus!.url });
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: 'monitor-48h',
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ logger: pino({ level: 'silent' }) }),
+    activities: createActivities({ logger: pino({ level: 'silent' }), client: () => env.client, taskQueue: 'monitor-48h' }),
   });
   const deployedAt = new Date(await env.currentTimeMs()).toISOString();
 
@@ -38,9 +48,32 @@ test('the default plan runs all 51 checkpoints on time, each with its actions, d
       taskQueue: 'monitor-48h',
       args: [{ deployment: { id: 'test-48h', version: '4.0.0', service: 'genesis-orchestration', deployedAt }, plan }],
     });
-    const outcome = await handle.result();
+    // Signing off before there is anything to sign is refused (and recorded, not fatal).
+    await handle.signal(signOffSignal, { role: 'sre-lead', actor: 'too-early' });
+    const result = handle.result();
+    // The window graduates: wait for the handoff report, then both leads sign off.
+    let waiting = await handle.query(statusQuery);
+    while (!waiting.handoff) {
+      await new Promise((r) => setTimeout(r, 200));
+      waiting = await handle.query(statusQuery);
+    }
+    await handle.signal(signOffSignal, { role: 'engineering-lead', actor: 'erin' });
+    await handle.signal(signOffSignal, { role: 'sre-lead', actor: 'sam' });
+    const outcome = await result;
     return { outcome, status: await handle.query(statusQuery) };
   });
+
+  assert.equal(outcome.outcome, 'graduated');
+  assert.deepEqual(outcome.verdicts.map((v) => [v.extension, v.passed]), [[0, true]]);
+  assert.deepEqual(outcome.verdicts[0]!.criteria.map((c) => c.id).sort(), [
+    'error-rate', 'no-unresolved-p1', 'p95-latency', 'performance-baseline', 'resource-stability', 'test-pass-rate', 'uptime', 'zero-rollbacks',
+  ]);
+  assert.deepEqual(outcome.signOffs.map((s) => s.role).sort(), ['engineering-lead', 'sre-lead']);
+  assert.deepEqual(outcome.handoff?.paths.map((p) => p.split('.').pop()).sort(), ['html', 'json', 'md']);
+  for (const path of outcome.handoff!.paths) assert.ok((await stat(path)).size > 1000, `${path} was written`);
+  assert.match(status.rejected[0]?.reason ?? '', /nothing to sign off yet/);
+  // The time-skipping server has no Schedules: the failure is recorded, the graduation stands.
+  assert.notEqual(outcome.handoff?.bauError, null);
 
   assert.equal(outcome.checkpointsRun, 51);
   const list = status.checklist;
@@ -64,7 +97,8 @@ test('the default plan runs all 51 checkpoints on time, each with its actions, d
     assert.equal(c.evaluationTime, new Date(deployedMs + c.offsetSeconds * 1000).toISOString());
     assert.deepEqual(c.result?.commands.map((r) => r.id).sort(), [...c.actions].sort(), `${c.label} ran what it recorded`);
     assert.ok(c.result?.commands.every((r) => r.ok), `${c.label} commands passed`);
-    assert.equal(c.status, 'passed');
+    assert.deepEqual(c.result?.inconclusive, [], `${c.label} judged every alert`);
+    assert.equal(c.status, 'passed', `${c.label}: ${JSON.stringify({ findings: c.result?.findings, failed: c.result?.assertions.filter((a) => !a.passed) })}`);
   }
 
   const slow = list.find((c) => c.offsetSeconds === slowAt)!;

@@ -178,6 +178,12 @@ function commandProblems(plan: Plan): Problem[] {
       else listed.set(task.command, j);
     });
   });
+  for (const [alert, triage] of Object.entries(plan.triage)) {
+    if (!plan.alerts.some((a) => a.name === alert)) problems.push({ path: ['triage', alert], message: `no alert named '${alert}' in alerts` });
+    triage.commands.forEach((id, i) => {
+      if (!Object.hasOwn(plan.commands, id)) problems.push({ path: ['triage', alert, 'commands', i], message: unknown(id) });
+    });
+  }
   if (plan.logReview && !Object.hasOwn(plan.commands, plan.logReview.command)) {
     problems.push({ path: ['logReview', 'command'], message: unknown(plan.logReview.command) });
   }
@@ -238,6 +244,9 @@ function expressionProblems(plan: Plan): Problem[] {
     plan.slos[group].forEach((slo, i) => check(['slos', group, i, 'expr'], slo.expr));
   }
   plan.alerts.forEach((alert, i) => check(['alerts', i, 'expr'], alert.expr));
+  for (const [alert, triage] of Object.entries(plan.triage)) {
+    triage.queries.forEach((q, i) => check(['triage', alert, 'queries', i, 'expr'], q.expr));
+  }
   return problems;
 }
 

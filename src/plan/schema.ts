@@ -183,6 +183,14 @@ const criteriaSchema = z.strictObject({
   resourceGrowthPercentPerDay: positive.default(10),
 });
 
+/** The handoff to business-as-usual after a successful window. */
+const handoffSchema = z.strictObject({
+  /** Reports go to <reportDir>/<deploymentId>/handoff-report.{md,html,json}; relative to the worker's cwd. */
+  reportDir: name.default('.deploywatch/reports'),
+  /** Id of a `commands` entry that archives the deployment logs; {reportDir} is the deployment's report folder. */
+  archiveCommand: name.optional(),
+});
+
 export const planSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1' }),
   name: name,
@@ -193,6 +201,8 @@ export const planSchema = z.strictObject({
       url: z.string().default('http://localhost:9090'),
       scrapeInterval: duration.default('15s'),
       serviceJob: name.default('genesis-orchestration'),
+      /** Where the monitor pushes its own JUnit counts (genesis_tests_*), for dashboards. */
+      pushgatewayUrl: z.string().optional(),
     })
     .default({ url: 'http://localhost:9090', scrapeInterval: '15s', serviceJob: 'genesis-orchestration' }),
   window: z.strictObject({
@@ -228,6 +238,19 @@ export const planSchema = z.strictObject({
   }),
   escalation: escalationSchema,
   rollback: rollbackSchema.optional(),
+  /**
+   * Automatic triage, the seed's "Response Procedures": what to gather when an incident for the
+   * alert opens (command ids from `commands`, and PromQL), attached to the incident and its pages.
+   */
+  triage: z
+    .record(
+      z.string(),
+      z.strictObject({
+        commands: z.array(name).default([]),
+        queries: z.array(z.strictObject({ title: name, expr: name })).default([]),
+      }),
+    )
+    .default({}),
   manualTriggers: manualTriggersSchema.default({
     multipleP1WithinMinutes: 60,
     passRateBelowPercent: 95,
@@ -244,6 +267,18 @@ export const planSchema = z.strictObject({
     resourceGrowthPercentPerDay: 10,
   }),
   runbookBaseUrl: z.string().default('https://runbooks.invalid/INCIDENT_RESPONSE.md'),
+  handoff: handoffSchema.default({ reportDir: '.deploywatch/reports' }),
+  /**
+   * Timings of the generated Alertmanager route to the bridge (`plan render alertmanager`).
+   * groupWait is most of the delay between Prometheus firing and the monitor opening the incident.
+   */
+  alertmanager: z
+    .strictObject({
+      groupWait: duration.default('10s'),
+      groupInterval: duration.default('1m'),
+      repeatInterval: duration.default('4h'),
+    })
+    .default({ groupWait: '10s', groupInterval: '1m', repeatInterval: '4h' }),
 });
 
 /** A validated plan, as workflows receive it. */

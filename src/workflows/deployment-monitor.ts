@@ -1,10 +1,12 @@
 // One durable monitor per deployment: walks the plan's checkpoints on an absolute clock, opens an
 // incident (with its own escalation workflow) for what the checks find, and rolls back on P0.
 import {
+  ActivityFailure,
   allHandlersFinished,
   CancellationScope,
   ParentClosePolicy,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   log,
   proxyActivities,
@@ -20,11 +22,15 @@ import type { createActivities } from '../activities/index.js';
 import { isCritical } from '../plan/escalation.js';
 import { emptyHistory, judgeCheckpoint, type JudgeHistory } from '../plan/judge.js';
 import type { Finding, Health } from '../plan/results.js';
-import { buildSchedule, type Checkpoint } from '../plan/schedule.js';
+import { buildExtension, buildSchedule, type Checkpoint } from '../plan/schedule.js';
+import { routeFor } from '../plan/routing.js';
+import { parseDurationSeconds } from '../plan/duration.js';
+import type { Plan } from '../plan/schema.js';
 import { incidentEscalation } from './escalation.js';
 import {
   acknowledgeSignal,
   acknowledgeUpdate,
+  alertNotificationSignal,
   channelBrokenSignal,
   escalateSignal,
   evidenceSignal,
@@ -36,10 +42,14 @@ import {
   resolveUpdate,
   rollbackSignal,
   rollbackUpdate,
+  signOffSignal,
+  signOffUpdate,
   statusQuery,
   systemWideSignal,
   type AcknowledgeRequest,
+  type AlertNotification,
   type CheckpointRecord,
+  type EscalationInput,
   type IncidentInfo,
   type IncidentSummary,
   type ManualEscalation,
@@ -47,12 +57,23 @@ import {
   type MonitorOutcome,
   type MonitorState,
   type MonitorStatus,
+  type Outcome,
+  type SignOff,
+  type SignOffRequest,
+  type WindowVerdict,
   type ResolveRequest,
   type RollbackAnswer,
   type RollbackRequest,
 } from './messages.js';
 import { monitorHealthKey, monitorPhaseKey } from './search-attributes.js';
-import { validateAcknowledge, validateEscalation, validateResolve, validateRollback } from './validate.js';
+import {
+  validateAcknowledge,
+  validateAlertNotification,
+  validateEscalation,
+  validateResolve,
+  validateRollback,
+  validateSignOff,
+} from './validate.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -64,6 +85,31 @@ const { rollback: rollbackActivity } = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   retry: { maximumAttempts: 1 },
 });
+const windowActivities = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: { maximumAttempts: 5, initialInterval: '30s', nonRetryableErrorTypes: ['PrometheusQueryError'] },
+});
+const notify = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '5s', maximumInterval: '5m', nonRetryableErrorTypes: ['NotificationConfigError'] },
+});
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Seconds after deployment at which window `extension` ends (0: the plan's own window). */
+function windowEndSeconds(plan: Plan, extension: number): number {
+  return Math.round(plan.window.durationHours * 3600 + extension * plan.window.extension.hours * 3600);
+}
+
+/** The plan's checkpoints plus those of each extension so far. */
+function fullSchedule(plan: Plan, extensions: number): Checkpoint[] {
+  const schedule = buildSchedule(plan);
+  for (let e = 1; e <= extensions; e++) {
+    schedule.push(...buildExtension(plan, windowEndSeconds(plan, e - 1), e, schedule.length));
+  }
+  return schedule;
+}
 
 export async function deploymentMonitor(input: MonitorInput): Promise<MonitorOutcome> {
   const monitor = new Monitor(input);
@@ -80,7 +126,8 @@ class Monitor {
   private phase: string;
   private announcedPhase: string | null = null;
   private health: Health = 'healthy';
-  private judgeHistory: JudgeHistory = emptyHistory();
+  private judgeHistory: JudgeHistory;
+  private readonly extensions: number;
   private completed = false;
 
   constructor(private readonly input: MonitorInput) {
@@ -88,9 +135,20 @@ class Monitor {
     this.deployedAtMs = Date.parse(input.deployment.deployedAt);
     this.clockBaseMs =
       input.clockBase === 'workflow-start' ? workflowInfo().startTime.getTime() : this.deployedAtMs;
-    this.schedule = buildSchedule(input.plan);
-    this.phase = this.schedule[0]?.phaseId ?? 'unknown';
-    this.state = {
+    const carried = input.carried;
+    this.extensions = carried?.extensions ?? 0;
+    this.schedule = fullSchedule(input.plan, this.extensions);
+    this.judgeHistory = (carried?.judgeHistory as JudgeHistory | undefined) ?? emptyHistory();
+    this.health = carried?.health ?? 'healthy';
+    const firstPending = this.schedule.find((cp) => !carried?.state.records[cp.index]?.finishedAt);
+    this.phase = firstPending?.phaseId ?? this.schedule[0]?.phaseId ?? 'unknown';
+    this.state = carried
+      ? { ...carried.state, records: this.schedule.map((cp) => carried.state.records[cp.index] ?? this.newRecord(cp)) }
+      : this.freshState();
+  }
+
+  private freshState(): MonitorState {
+    return {
       records: this.schedule.map((cp) => this.newRecord(cp)),
       incidents: [],
       nextIncident: 1,
@@ -98,6 +156,11 @@ class Monitor {
       brokenChannels: [],
       rejected: [],
       systemWideDeclared: false,
+      seenAlerts: [],
+      verdicts: [],
+      signOffs: [],
+      handoff: null,
+      reviews: [],
     };
   }
 
@@ -108,6 +171,13 @@ class Monitor {
     setHandler(rollbackSignal, (req) => this.guard('rollback', req, () => this.rollback(validateRollback(req))));
     setHandler(acknowledgeSignal, (req) => this.guard('acknowledge', req, () => this.acknowledge(validateAcknowledge(req))));
     setHandler(resolveSignal, (req) => this.guard('resolve', req, () => this.resolve(validateResolve(req))));
+    setHandler(signOffSignal, (req) => this.guard('signOff', req, () => this.signOff(validateSignOff(req))));
+    setHandler(signOffUpdate, (req) => this.signOff(req), {
+      validator: (req) => {
+        validateSignOff(req);
+        this.requireHandoff();
+      },
+    });
     setHandler(rollbackUpdate, (req) => this.rollback(req), { validator: (req) => void validateRollback(req) });
     setHandler(acknowledgeUpdate, (req) => this.acknowledge(req), {
       validator: (req) => void this.findIncident(validateAcknowledge(req).incident),
@@ -116,19 +186,25 @@ class Monitor {
       validator: (req) => void this.findIncident(validateResolve(req).incident),
     });
     setHandler(incidentReportSignal, ({ incident }) => this.guard('incidentReport', incident, () => this.onIncidentReport(incident)));
+    setHandler(alertNotificationSignal, (n) => this.guard('alertNotification', n, () => this.onBridgedAlerts(validateAlertNotification(n))));
     setHandler(channelBrokenSignal, (broken) => this.guard('channelBroken', broken, () => this.onChannelBroken(broken)));
   }
 
   async run(): Promise<MonitorOutcome> {
-    upsertSearchAttributes([{ key: monitorHealthKey, value: this.health }]);
+    if (!this.input.carried) upsertSearchAttributes([{ key: monitorHealthKey, value: this.health }]);
     for (const checkpoint of this.schedule) {
+      if (this.rolledBack()) break;
+      // After continue-as-new, checkpoints already run are carried, not repeated.
+      if (this.state.records[checkpoint.index]!.finishedAt) continue;
+      if (this.input.dryRun) await this.replayAlertPath(checkpoint);
       if (this.rolledBack()) break;
       await this.sleepUntil(checkpoint);
       if (this.rolledBack()) break;
       await this.runCheckpoint(checkpoint);
     }
-    // The monitor never completes while a P0/P1 incident is open.
-    if (this.openCritical().length > 0) {
+    const outcome = await this.decide();
+    // The monitor never completes while a P0/P1 incident is open (a backtest has nobody to resolve them).
+    if (!this.input.dryRun && this.openCritical().length > 0) {
       this.describe('waiting for open P0/P1 incidents to be resolved');
       await condition(() => this.openCritical().length === 0);
     }
@@ -137,12 +213,208 @@ class Monitor {
     // Let in-flight signal/update handlers finish so no caller loses its answer.
     await condition(allHandlersFinished);
     return {
-      outcome: this.rolledBack() ? 'rolled-back' : 'completed',
+      outcome,
       checkpointsRun: this.state.records.filter((r) => r.finishedAt).length,
       health: this.health,
       incidents: this.state.incidents,
       rollback: this.state.rollback,
+      verdicts: this.state.verdicts,
+      signOffs: this.state.signOffs,
+      handoff: this.state.handoff,
     };
+  }
+
+  /**
+   * Backtest: the live system hears of a Prometheus alert through Alertmanager and the bridge as
+   * soon as it fires (breach start + for + group_wait), not at the next checkpoint. History is
+   * already known, so look ahead over the coming interval and open incidents at those moments.
+   */
+  private async replayAlertPath(next: Checkpoint): Promise<void> {
+    const previous = this.state.records[next.index - 1];
+    if (!previous) return;
+    const { plan } = this.input;
+    const from = previous.evaluationTime;
+    const to = this.state.records[next.index]!.evaluationTime;
+    const groupWaitMs = parseDurationSeconds(plan.alertmanager.groupWait) * 1000;
+    const scanned = await windowActivities.scanAlerts({ prometheus: plan.prometheus, alerts: plan.alerts, from, to });
+    const events = scanned
+      .flatMap((a) => a.breaches.map((b) => ({ a, b, detectMs: Date.parse(b.firingAt) + groupWaitMs })))
+      .filter(({ b, detectMs }) => Date.parse(b.firingAt) >= Date.parse(from) && detectMs < Date.parse(to))
+      .sort((x, y) => x.detectMs - y.detectMs);
+    for (const { a, b, detectMs } of events) {
+      const waitMs = detectMs - this.deployedAtMs + this.clockBaseMs - Date.now();
+      if (waitMs > 0) await sleep(waitMs, { summary: `replay: ${a.alert} reaches the bridge` });
+      if (this.rolledBack()) return;
+      const ended = b.endedAt !== null && Date.parse(b.endedAt) <= detectMs;
+      await this.actOnFindings(
+        [
+          {
+            alert: a.alert,
+            priority: a.priority,
+            kind: 'alert',
+            summary: `${a.alert} fired at ${b.firingAt} (worst ${b.worst ?? 'n/a'}), via Alertmanager`,
+            startedAt: b.startedAt,
+            endedAt: ended ? b.endedAt : null,
+            worst: b.worst,
+            evidence: { source: 'alertmanager-replay', firingAt: b.firingAt },
+            straightToCommander: false,
+          },
+        ],
+        [],
+      );
+    }
+  }
+
+  /** The end of the window: graduate, extend, or hand the decision to the engineering lead. */
+  private async decide(): Promise<Outcome> {
+    if (this.rolledBack()) return 'rolled-back';
+    const verdict = await this.judgeWindow();
+    if (this.rolledBack()) return 'rolled-back';
+    if (verdict.passed) {
+      if (!this.input.dryRun) await this.handOff();
+      return 'graduated';
+    }
+    const { plan } = this.input;
+    const failed = verdict.criteria.filter((c) => !c.passed).map((c) => c.id);
+    // A backtest ends at the verdict.
+    if (this.input.dryRun) return 'extend';
+    if (this.extensions < plan.window.extension.maxExtensions) {
+      await this.openIncident(this.windowFinding('CriteriaNotMet', 'P2', `success criteria failed (${failed.join(', ')}): extending the window by ${plan.window.extension.hours} h to investigate`, false), null);
+      this.describe(`extending the window (extension ${this.extensions + 1})`);
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof deploymentMonitor>({
+        ...this.input,
+        carried: { state: this.state, judgeHistory: this.judgeHistory, extensions: this.extensions + 1, health: this.health },
+      });
+    }
+    // Extending forever helps nobody: the engineering lead decides (sign-off to graduate, or roll back).
+    await this.openIncident(
+      this.windowFinding('ExtensionLimitReached', 'P1', `criteria still failing after ${this.extensions} extensions (${failed.join(', ')}): engineering lead to decide`, true),
+      null,
+    );
+    this.describe('waiting for the engineering lead: sign off to graduate, or roll back');
+    await condition(() => this.rolledBack() || this.signedBy('engineering-lead'));
+    if (this.rolledBack()) return 'rolled-back';
+    await this.handOff();
+    return 'extend';
+  }
+
+  private windowFinding(alert: string, priority: 'P1' | 'P2', summary: string, toLead: boolean): Finding {
+    return { alert, priority, kind: 'trigger', summary, startedAt: null, endedAt: null, worst: null, evidence: { extensions: this.extensions }, straightToCommander: toLead };
+  }
+
+  private async judgeWindow(): Promise<WindowVerdict> {
+    const { plan, deployment } = this.input;
+    const fromSeconds = this.extensions === 0 ? 0 : windowEndSeconds(plan, this.extensions - 1);
+    const from = new Date(this.deployedAtMs + fromSeconds * 1000).toISOString();
+    const to = new Date(this.deployedAtMs + windowEndSeconds(plan, this.extensions) * 1000).toISOString();
+    this.describe(`judging the success criteria over ${from} – ${to}`);
+    const criteria = await windowActivities.evaluateCriteria({
+      criteria: plan.criteria,
+      slos: plan.slos,
+      prometheus: plan.prometheus,
+      from,
+      to,
+      incidents: this.state.incidents,
+      rollback: this.state.rollback,
+      testRuns: this.testRuns(),
+      deploymentId: deployment.id,
+    });
+    const verdict: WindowVerdict = { extension: this.extensions, from, to, passed: criteria.every((c) => c.passed), criteria };
+    this.state.verdicts.push(verdict);
+    return verdict;
+  }
+
+  /** The monitor's own JUnit pass rates, for the test-pass-rate criterion. */
+  private testRuns(): Array<{ at: string; command: string; passRate: number | null }> {
+    return this.state.records.flatMap((r) =>
+      (r.result?.commands ?? []).filter((c) => c.tests).map((c) => ({ at: r.evaluationTime, command: c.id, passRate: c.tests!.passRate })),
+    );
+  }
+
+  /** Handoff to business-as-usual: report, summary, BAU schedules, then sign-off by both leads. */
+  private async handOff(): Promise<void> {
+    const { plan, deployment } = this.input;
+    this.describe('writing the handoff report');
+    const written = await windowActivities.writeHandoffReport({
+      deployment,
+      planName: plan.name,
+      reportDir: plan.handoff.reportDir,
+      archiveCommand: plan.handoff.archiveCommand ? plan.commands[plan.handoff.archiveCommand] ?? null : null,
+      prometheus: plan.prometheus,
+      slos: plan.slos,
+      records: this.state.records,
+      incidents: this.state.incidents,
+      verdicts: this.state.verdicts,
+      rollback: this.state.rollback,
+      knownFlakyTests: plan.knownFlakyTests,
+      criteria: plan.criteria,
+      alerts: plan.alerts.map((a) => ({ name: a.name, runbook: a.runbook })),
+      runbookBaseUrl: plan.runbookBaseUrl,
+      reviews: this.state.reviews,
+      signOffs: this.state.signOffs,
+    });
+    const handoff = { at: this.evalNow(), paths: written.paths, summary: written.summary, bauSchedules: [] as string[], bauError: null as string | null };
+    this.state.handoff = handoff;
+    await this.post('HandoffReport', `Handoff to BAU: ${written.summary}`);
+    try {
+      handoff.bauSchedules = await windowActivities.ensureBauSchedules({
+        deployment,
+        plan: { name: plan.name, service: plan.service, channels: plan.channels, commands: plan.commands },
+      });
+    } catch (err) {
+      // The report and sign-off still matter; the operator sees the failure in status and can retry.
+      handoff.bauError = String(err instanceof ActivityFailure && err.cause ? err.cause.message : err);
+      log.warn('BAU schedules not set up', { error: handoff.bauError });
+    }
+    // Sign-off required: Engineering Lead + SRE Lead; a daily reminder until both have signed.
+    while (!(this.signedBy('engineering-lead') && this.signedBy('sre-lead'))) {
+      this.describe('waiting for sign-off by the Engineering Lead and the SRE Lead');
+      if (await condition(() => this.signedBy('engineering-lead') && this.signedBy('sre-lead'), DAY_MS)) break;
+      const missing = (['engineering-lead', 'sre-lead'] as const).filter((r) => !this.signedBy(r));
+      await this.post('SignOffReminder', `Sign-off still needed from: ${missing.join(', ')} (deploywatch sign-off ${deployment.id} --role …)`);
+    }
+  }
+
+  private signedBy(role: SignOff['role']): boolean {
+    return this.state.signOffs.some((s) => s.role === role);
+  }
+
+  private requireHandoff(): void {
+    if (!this.state.handoff) throw new Error('nothing to sign off yet: the handoff report is written when the window graduates');
+  }
+
+  private signOff(req: SignOffRequest): SignOff[] {
+    this.requireHandoff();
+    this.state.signOffs = this.state.signOffs.filter((s) => s.role !== req.role);
+    this.state.signOffs.push({ ...req, at: this.evalNow() });
+    this.describe();
+    return this.state.signOffs;
+  }
+
+  /** A message for the team on the SRE channel (the P3 route): reviews, handoff, reminders. */
+  private async post(kind: string, text: string): Promise<void> {
+    if (this.input.dryRun) return;
+    const { plan, deployment } = this.input;
+    for (const channel of routeFor(plan.channels, 'P3').slack) {
+      await notify
+        .notifySlack({
+          channel,
+          webhookEnv: plan.channels.slackWebhookEnv[channel] ?? 'DEPLOYWATCH_SLACK_WEBHOOK',
+          notification: {
+            incidentId: `${this.workflowId}/${kind}`,
+            deploymentId: deployment.id,
+            service: deployment.service,
+            priority: 'P3',
+            alert: kind,
+            event: 'notice',
+            title: `${deployment.service} ${deployment.version}`,
+            summary: text,
+            details: {},
+          },
+        })
+        .catch((err: unknown) => log.warn('could not post to Slack', { kind, error: String(err) }));
+    }
   }
 
   status(): MonitorStatus {
@@ -158,6 +430,11 @@ class Monitor {
       incidents: this.state.incidents,
       rollback: this.state.rollback,
       rejected: this.state.rejected,
+      extensions: this.extensions,
+      verdicts: this.state.verdicts,
+      signOffs: this.state.signOffs,
+      handoff: this.state.handoff,
+      reviews: this.state.reviews,
     };
   }
 
@@ -222,11 +499,13 @@ class Monitor {
     this.enterPhase(checkpoint.phaseId);
     record.status = 'running';
     record.startedAt = new Date(Date.now()).toISOString();
-    record.actions = checkpoint.commands;
+    record.actions = this.input.dryRun ? [] : checkpoint.commands;
     this.describe();
 
     const { plan, deployment } = this.input;
-    const commands = Object.fromEntries(checkpoint.commands.map((id) => [id, plan.commands[id]!]));
+    // A backtest runs no commands: their results are read from Prometheus history instead.
+    const actions = this.input.dryRun ? [] : checkpoint.commands;
+    const commands = Object.fromEntries(actions.map((id) => [id, plan.commands[id]!]));
     const slowest = Math.max(0, ...Object.values(commands).map((c) => c.timeoutSeconds));
     const { runCheckpoint } = proxyActivities<Activities>({
       startToCloseTimeout: `${slowest + CHECKPOINT_MARGIN_SECONDS}s`,
@@ -238,12 +517,25 @@ class Monitor {
     const observation = await runCheckpoint({
       deploymentId: deployment.id,
       service: deployment.service,
-      checkpoint: { index: checkpoint.index, label: checkpoint.label, offsetSeconds: checkpoint.offsetSeconds },
+      checkpoint: { index: checkpoint.index, label: checkpoint.label, offsetSeconds: checkpoint.offsetSeconds, phaseId: checkpoint.phaseId },
       evaluationTime: record.evaluationTime,
       intervalStart: previous?.evaluationTime ?? deployment.deployedAt,
       commands,
+      prometheus: plan.prometheus,
+      alerts: plan.alerts.flatMap(({ name, priority, source, expr, op, threshold, for: holdFor }) =>
+        source === 'prometheus' ? [{ name, priority, source, expr, op, threshold, for: holdFor }] : [],
+      ),
+      slos: plan.slos,
+      logReview: plan.logReview,
     });
-    const judged = judgeCheckpoint({ plan, checkpoint, evaluationTime: record.evaluationTime, observation, history: this.judgeHistory });
+    const judged = judgeCheckpoint({
+      plan,
+      checkpoint,
+      evaluationTime: record.evaluationTime,
+      intervalStart: previous?.evaluationTime ?? deployment.deployedAt,
+      observation,
+      history: this.judgeHistory,
+    });
     this.judgeHistory = judged.history;
     const result = judged.result;
 
@@ -336,6 +628,7 @@ class Monitor {
           evalShiftMs: this.deployedAtMs - this.clockBaseMs,
           dryRun: this.input.dryRun === true,
           excludeChannels,
+          triage: this.triageFor(finding.alert),
         },
       ],
       // Incidents outlive the monitor's runs (continue-as-new, completion after a rollback).
@@ -344,6 +637,13 @@ class Monitor {
     });
     log.info('incident opened', { incident: id, alert: finding.alert, priority: finding.priority, alreadyEnded });
     return summary;
+  }
+
+  private triageFor(alert: string): EscalationInput['triage'] {
+    const { plan } = this.input;
+    const triage = plan.triage[alert];
+    if (!triage) return null;
+    return { commands: Object.fromEntries(triage.commands.map((id) => [id, plan.commands[id]!])), queries: triage.queries };
   }
 
   private async tellIncident<T>(incident: IncidentSummary, signal: SignalDefinition<[T]>, arg: T): Promise<void> {
@@ -368,6 +668,44 @@ class Monitor {
     if (index === -1) throw new Error(`report for unknown incident ${report.id}`);
     this.state.incidents[index] = report;
     this.describe();
+  }
+
+  /** Alerts Prometheus fired between checkpoints, via Alertmanager and the bridge. */
+  private async onBridgedAlerts(notification: AlertNotification): Promise<void> {
+    for (const alert of notification.alerts) {
+      // Alertmanager repeats notifications; act once per alert occurrence and status.
+      const key = `${alert.fingerprint}/${alert.startsAt}/${alert.status}`;
+      if (this.state.seenAlerts.includes(key)) continue;
+      this.state.seenAlerts.push(key);
+      if (this.state.seenAlerts.length > 500) this.state.seenAlerts.shift();
+      const rule = this.input.plan.alerts.find((r) => r.name === alert.alertname);
+      if (!rule) {
+        this.reject('alertNotification', alert, new Error(`alert ${alert.alertname} is not in plan ${this.input.plan.name}`));
+        continue;
+      }
+      const open = this.openIncidentFor(alert.alertname);
+      if (alert.status === 'resolved') {
+        // Resolution evidence: the incident still confirms with its own re-check before closing.
+        if (open) await this.tellIncident(open, evidenceSignal, { firing: false, at: alert.endsAt ?? notification.receivedAt, detail: 'Alertmanager: resolved' });
+        continue;
+      }
+      await this.actOnFindings(
+        [
+          {
+            alert: alert.alertname,
+            priority: rule.priority,
+            kind: 'alert',
+            summary: alert.summary || `${alert.alertname} firing (Prometheus)`,
+            startedAt: alert.startsAt,
+            endedAt: null,
+            worst: null,
+            evidence: { source: 'alertmanager', fingerprint: alert.fingerprint, ...alert.labels },
+            straightToCommander: false,
+          },
+        ],
+        [],
+      );
+    }
   }
 
   private async onChannelBroken(broken: { channel: 'slack' | 'pagerduty' | 'email'; target: string; error: string }): Promise<void> {

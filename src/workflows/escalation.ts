@@ -67,12 +67,14 @@ class Escalation {
   private readonly detectedMs: number;
   private readonly chains = new Map<Channel, Promise<void>>();
   private systemWide: string | null = null;
+  private readonly gathered: Record<string, string | number | boolean | null>;
   private ctoPaged = false;
   private changed = false;
 
   constructor(private readonly input: EscalationInput) {
     const { incident } = input;
     this.detectedMs = Date.now();
+    this.gathered = { ...incident.evidence };
     this.steps = escalationSteps(input.escalation, incident.priority, { straightToCommander: incident.straightToCommander });
     this.summary = {
       id: incident.id,
@@ -99,6 +101,7 @@ class Escalation {
       await this.finish();
       return this.summary;
     }
+    await this.gatherEvidence();
     await this.report();
     for (const step of this.steps) {
       if (!(await this.waitForStep(step))) break;
@@ -116,6 +119,27 @@ class Escalation {
     }
     await this.finish();
     return this.summary;
+  }
+
+  /** Automatic triage before the first page, so the page carries what on-call looks at first. */
+  private async gatherEvidence(): Promise<void> {
+    const triage = this.input.triage;
+    if (!triage || (Object.keys(triage.commands).length === 0 && triage.queries.length === 0)) return;
+    try {
+      const evidence = await checks.triage({
+        alert: this.input.incident.alert,
+        deploymentId: this.input.deployment.id,
+        // A backtest runs no commands; its queries read history at the evaluation time.
+        commands: this.input.dryRun ? {} : triage.commands,
+        queries: triage.queries,
+        prometheus: this.input.prometheus,
+        evaluationTime: this.evalNow(),
+      });
+      Object.assign(this.gathered, evidence);
+      this.record('triage', Object.keys(evidence).join(', '));
+    } catch (err) {
+      this.record('triage failed', String(err).slice(0, 300));
+    }
   }
 
   acknowledge(actor: string): void {
@@ -248,7 +272,7 @@ class Escalation {
       // Channels already show priority and alert; the title says what was deployed.
       title: `${deployment.service} ${deployment.version}`,
       summary: incident.summary,
-      details: { ...incident.evidence, startedAt: incident.startedAt, detectedAt: incident.detectedAt, status: this.summary.status },
+      details: { ...this.gathered, startedAt: incident.startedAt, detectedAt: incident.detectedAt, status: this.summary.status },
     };
     if (role) n.role = role;
     if (this.input.runbookUrl) n.runbookUrl = this.input.runbookUrl;

@@ -1,2 +1,3 @@
 export { deploymentMonitor } from './deployment-monitor.js';
 export { incidentEscalation } from './escalation.js';
+export { bauTask } from './bau.js';

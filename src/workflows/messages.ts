@@ -1,7 +1,7 @@
 // The monitor's inputs, outputs and message definitions: one place that workflows, the CLI,
 // scripts and tests all import.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AlertRule, Assertion, Plan, Priority } from '../plan/schema.js';
+import type { AlertRule, Assertion, CommandSpec, Plan, Priority } from '../plan/schema.js';
 import type { CheckpointResult, Health } from '../plan/results.js';
 
 export const TASK_QUEUE = 'deploywatch';
@@ -29,6 +29,56 @@ export interface MonitorInput {
   clockBase?: 'deployment' | 'workflow-start';
   /** Backtest: rollbacks and notifications are recorded, never executed or sent. */
   dryRun?: boolean;
+  /** Set by the monitor itself when it continues as new (window extension). */
+  carried?: CarriedState;
+}
+
+/** A criterion of the seed's "Success Criteria", judged over a window. */
+export interface CriterionResult {
+  id: string;
+  title: string;
+  passed: boolean;
+  value: number | null;
+  threshold: string;
+  worstAt: string | null;
+  detail: string;
+  inconclusive?: boolean;
+}
+
+export interface WindowVerdict {
+  /** 0 for the 48-hour window, n for the n-th extension. */
+  extension: number;
+  from: string;
+  to: string;
+  passed: boolean;
+  criteria: CriterionResult[];
+}
+
+export type SignOffRole = 'engineering-lead' | 'sre-lead';
+export interface SignOffRequest {
+  role: SignOffRole;
+  actor: string;
+  note?: string;
+}
+export interface SignOff extends SignOffRequest {
+  at: string;
+}
+
+export interface HandoffRecord {
+  at: string;
+  paths: string[];
+  summary: string;
+  /** BAU Schedule IDs once set up; a failure is recorded rather than failing the graduation. */
+  bauSchedules: string[];
+  bauError: string | null;
+}
+
+/** What the monitor carries through continue-as-new (kept small: no raw series, no logs). */
+export interface CarriedState {
+  state: MonitorState;
+  judgeHistory: unknown;
+  extensions: number;
+  health: Health;
 }
 
 export type CheckpointStatus = 'pending' | 'running' | 'passed' | 'failed' | 'inconclusive';
@@ -81,6 +131,13 @@ export interface MonitorState {
   /** Bad operator payloads, kept (bounded) so they are visible in `status`. */
   rejected: RejectedMessage[];
   systemWideDeclared: boolean;
+  verdicts: WindowVerdict[];
+  signOffs: SignOff[];
+  handoff: HandoffRecord | null;
+  /** Interim reviews (T+1h, T+12h, T+24h, T+36h, …) as posted. */
+  reviews: Array<{ at: string; label: string; text: string }>;
+  /** Bridged alert notifications already acted on (fingerprint/startsAt/status), bounded. */
+  seenAlerts: string[];
 }
 
 export interface MonitorStatus {
@@ -94,14 +151,24 @@ export interface MonitorStatus {
   incidents: IncidentSummary[];
   rollback: RollbackRecord | null;
   rejected: RejectedMessage[];
+  extensions: number;
+  verdicts: WindowVerdict[];
+  signOffs: SignOff[];
+  handoff: HandoffRecord | null;
+  reviews: MonitorState['reviews'];
 }
 
+export type Outcome = 'graduated' | 'extend' | 'rolled-back';
+
 export interface MonitorOutcome {
-  outcome: 'completed' | 'rolled-back';
+  outcome: Outcome;
   checkpointsRun: number;
   health: Health;
   incidents: IncidentSummary[];
   rollback: RollbackRecord | null;
+  verdicts: WindowVerdict[];
+  signOffs: SignOff[];
+  handoff: HandoffRecord | null;
 }
 
 export const statusQuery = defineQuery<MonitorStatus>('status');
@@ -155,6 +222,8 @@ export interface EscalationInput {
   dryRun: boolean;
   /** Channels known to be broken: a "channel broken" incident is announced through the others. */
   excludeChannels: Array<'slack' | 'pagerduty' | 'email'>;
+  /** What to gather when the incident opens (the plan's triage for this alert), if anything. */
+  triage: { commands: Record<string, CommandSpec>; queries: Array<{ title: string; expr: string }> } | null;
 }
 
 export interface IncidentSummary {
@@ -215,6 +284,8 @@ export const escalateSignal = defineSignal<[ManualEscalation]>('escalate');
 export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');
 export const acknowledgeSignal = defineSignal<[AcknowledgeRequest]>('acknowledge');
 export const resolveSignal = defineSignal<[ResolveRequest]>('resolve');
+export const signOffSignal = defineSignal<[SignOffRequest]>('signOff');
+export const signOffUpdate = defineUpdate<SignOff[], [SignOffRequest]>('signOff');
 export const rollbackUpdate = defineUpdate<RollbackAnswer, [RollbackRequest]>('rollback');
 export const acknowledgeUpdate = defineUpdate<IncidentSummary, [AcknowledgeRequest]>('acknowledge');
 export const resolveUpdate = defineUpdate<IncidentSummary, [ResolveRequest]>('resolve');
@@ -236,3 +307,20 @@ export const incidentResolveSignal = defineSignal<[{ actor: string; note?: strin
 export const systemWideSignal = defineSignal<[{ reason: string }]>('systemWide');
 export const incidentQuery = defineQuery<IncidentSummary>('incident');
 export const notificationsQuery = defineQuery<NotificationRecord[]>('notifications');
+
+// From the Alertmanager bridge: alerts Prometheus fired between checkpoints.
+export interface BridgedAlert {
+  /** Alertmanager's fingerprint: with status and startsAt, what makes a repeat a repeat. */
+  fingerprint: string;
+  alertname: string;
+  status: 'firing' | 'resolved';
+  startsAt: string;
+  endsAt: string | null;
+  labels: Record<string, string>;
+  summary: string;
+}
+export interface AlertNotification {
+  receivedAt: string;
+  alerts: BridgedAlert[];
+}
+export const alertNotificationSignal = defineSignal<[AlertNotification]>('alertNotification');

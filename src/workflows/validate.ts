@@ -1,7 +1,7 @@
 // Operator payloads arrive from our CLI, `temporal workflow signal` or scripts: check their shape
 // before acting, with an error that says what is wrong. Pure (runs inside the workflow sandbox).
 import { PRIORITIES, type Priority } from '../plan/priorities.js';
-import type { AcknowledgeRequest, ManualEscalation, ResolveRequest, RollbackRequest } from './messages.js';
+import type { AcknowledgeRequest, AlertNotification, BridgedAlert, ManualEscalation, ResolveRequest, RollbackRequest, SignOffRequest } from './messages.js';
 
 function record(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -52,4 +52,43 @@ export function validateResolve(payload: unknown): ResolveRequest {
   const note = obj.note;
   if (note !== undefined && typeof note !== 'string') throw new Error('resolve.note: must be a string');
   return { incident: incidentRef(obj, 'resolve'), actor: text(obj, 'actor', 'resolve', 200), ...(note ? { note } : {}) };
+}
+
+function isoTime(obj: Record<string, unknown>, field: string, what: string): string {
+  const value = text(obj, field, what, 64);
+  if (Number.isNaN(Date.parse(value))) throw new Error(`${what}.${field}: not an ISO-8601 time`);
+  return value;
+}
+
+export function validateAlertNotification(payload: unknown): AlertNotification {
+  const obj = record(payload, 'alertNotification');
+  if (!Array.isArray(obj.alerts)) throw new Error('alertNotification.alerts: must be a list');
+  const alerts = obj.alerts.map((raw, i): BridgedAlert => {
+    const what = `alertNotification.alerts[${i}]`;
+    const a = record(raw, what);
+    const status = a.status;
+    if (status !== 'firing' && status !== 'resolved') throw new Error(`${what}.status: must be firing or resolved`);
+    const labels = record(a.labels ?? {}, `${what}.labels`);
+    return {
+      fingerprint: text(a, 'fingerprint', what, 200),
+      alertname: text(a, 'alertname', what, 200),
+      status,
+      startsAt: isoTime(a, 'startsAt', what),
+      endsAt: a.endsAt === null || a.endsAt === undefined ? null : isoTime(a, 'endsAt', what),
+      labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])),
+      summary: typeof a.summary === 'string' ? a.summary.slice(0, 500) : '',
+    };
+  });
+  return { receivedAt: isoTime(obj, 'receivedAt', 'alertNotification'), alerts };
+}
+
+export const SIGN_OFF_ROLES = ['engineering-lead', 'sre-lead'] as const;
+
+export function validateSignOff(payload: unknown): SignOffRequest {
+  const obj = record(payload, 'signOff');
+  const role = obj.role;
+  if (!SIGN_OFF_ROLES.includes(role as SignOffRequest['role'])) throw new Error(`signOff.role: must be one of ${SIGN_OFF_ROLES.join(', ')}`);
+  const note = obj.note;
+  if (note !== undefined && typeof note !== 'string') throw new Error('signOff.note: must be a string');
+  return { role: role as SignOffRequest['role'], actor: text(obj, 'actor', 'signOff', 200), ...(note ? { note } : {}) };
 }

@@ -1,11 +1,14 @@
 // Real Temporal for tests: the project-built dev server and Java time-skipping server.
 // Never a mock: if the binaries are missing, tests fail and say how to provision them.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { testServerPath, temporalCliPath } from '../../src/temporal/binaries.js';
 import { WORKFLOWS_PATH } from '../../src/worker.js';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
+
+// Tests print SDK warnings and errors only; workflow info logs would drown the test report.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({

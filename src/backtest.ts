@@ -1,0 +1,113 @@
+// Backtest: the whole plan against history already in a Prometheus, on the time-skipping server.
+// Checks evaluate at deployed-at + offset; the workflow's clock starts at its own start time.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import type { Logger } from 'pino';
+import { createActivities } from './activities/index.js';
+import type { Plan } from './plan/schema.js';
+import { testServerPath } from './temporal/binaries.js';
+import { WORKFLOWS_PATH } from './worker.js';
+import { deploymentMonitor } from './workflows/deployment-monitor.js';
+import { monitorWorkflowId, statusQuery, type Outcome } from './workflows/messages.js';
+import { SEARCH_ATTRIBUTES } from './workflows/search-attributes.js';
+
+export interface BacktestOptions {
+  prometheusUrl: string;
+  deployedAt: string;
+  plan: Plan;
+  logger: Logger;
+  /** A prebuilt workflow bundle (tests share one); otherwise bundled here. */
+  workflowBundle?: WorkflowBundle;
+}
+
+export interface BacktestResult {
+  outcome: Outcome;
+  deployedAt: string;
+  plan: string;
+  checkpoints: Array<{ offsetHours: number; at: string; status: string }>;
+  incidents: Array<{
+    alert: string;
+    priority: string;
+    startedAt: string;
+    detectedAt: string;
+    resolvedAt: string | null;
+    escalatedTo: string[];
+  }>;
+  rollbacks: Array<{ at: string; reason: string }>;
+  criteria: Array<{ id: string; passed: boolean; value: number | null; threshold: string; worstAt: string | null; detail: string }>;
+  /** Notifications are recorded, never sent: how many the live system would have sent. */
+  wallSeconds: number;
+}
+
+const TASK_QUEUE = 'deploywatch-backtest';
+
+export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
+  const started = Date.now();
+  const deployedAt = new Date(options.deployedAt).toISOString();
+  const plan: Plan = { ...options.plan, prometheus: { ...options.plan.prometheus, url: options.prometheusUrl } };
+  options.logger.info({ deployedAt, prometheus: options.prometheusUrl, plan: plan.name }, 'backtest: starting the time-skipping server');
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServerPath() } },
+  });
+  try {
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes: Object.fromEntries(
+        SEARCH_ATTRIBUTES.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      ),
+    });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      activities: createActivities({ logger: options.logger }),
+    });
+    const deploymentId = `backtest-${deployedAt.replace(/[^0-9]/g, '').slice(0, 14)}`;
+    const { outcome, status } = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(deploymentMonitor, {
+        workflowId: monitorWorkflowId(deploymentId),
+        taskQueue: TASK_QUEUE,
+        args: [
+          {
+            deployment: { id: deploymentId, version: 'backtest', service: plan.service, deployedAt },
+            plan,
+            clockBase: 'workflow-start',
+            dryRun: true,
+          },
+        ],
+      });
+      const outcome = await handle.result();
+      return { outcome, status: await handle.query(statusQuery) };
+    });
+    const verdict = outcome.verdicts.at(-1);
+    return {
+      outcome: outcome.outcome,
+      deployedAt,
+      plan: plan.name,
+      checkpoints: status.checklist
+        .filter((c) => c.finishedAt)
+        .map((c) => ({ offsetHours: c.offsetSeconds / 3600, at: c.evaluationTime, status: c.status })),
+      incidents: outcome.incidents.map((i) => ({
+        alert: i.alert,
+        priority: i.priority,
+        startedAt: i.startedAt,
+        detectedAt: i.detectedAt,
+        resolvedAt: i.resolvedAt,
+        escalatedTo: i.escalatedTo,
+      })),
+      rollbacks: outcome.rollback?.ok ? [{ at: outcome.rollback.at, reason: outcome.rollback.reason }] : [],
+      criteria: (verdict?.criteria ?? []).map((c) => ({
+        id: c.id,
+        passed: c.passed,
+        value: c.value,
+        threshold: c.threshold,
+        worstAt: c.worstAt,
+        detail: c.detail,
+      })),
+      wallSeconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    await env.teardown();
+  }
+}

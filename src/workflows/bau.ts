@@ -1,0 +1,64 @@
+// Business-as-usual monitoring after graduation, started by Temporal Schedules (see activities/bau.ts).
+import { log, proxyActivities } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import { routeFor } from '../plan/routing.js';
+import type { CommandSpec, Plan } from '../plan/schema.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const { runCheckpoint } = proxyActivities<Activities>({ startToCloseTimeout: '30m', heartbeatTimeout: '60s', retry: { maximumAttempts: 3 } });
+const { notifySlack } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '5s', maximumInterval: '5m', nonRetryableErrorTypes: ['NotificationConfigError'] },
+});
+
+export interface BauInput {
+  kind: 'daily-health-check' | 'weekly-performance-review' | 'monthly-capacity-planning' | 'quarterly-optimization';
+  deploymentId: string;
+  service: string;
+  channels: Plan['channels'];
+  healthCheck: CommandSpec | null;
+}
+
+async function post(input: BauInput, text: string): Promise<void> {
+  for (const channel of routeFor(input.channels, 'P3').slack) {
+    await notifySlack({
+      channel,
+      webhookEnv: input.channels.slackWebhookEnv[channel] ?? 'DEPLOYWATCH_SLACK_WEBHOOK',
+      notification: {
+        incidentId: `bau-${input.service}-${input.kind}`,
+        deploymentId: input.deploymentId,
+        service: input.service,
+        priority: 'P3',
+        alert: input.kind,
+        event: 'notice',
+        title: `${input.service}: ${input.kind.replace(/-/g, ' ')}`,
+        summary: text,
+        details: {},
+      },
+    }).catch((err: unknown) => log.warn('BAU post failed', { kind: input.kind, error: String(err) }));
+  }
+}
+
+/** The seed's BAU schedule: daily automated health checks; weekly, monthly and quarterly reviews as reminders. */
+export async function bauTask(input: BauInput): Promise<string> {
+  if (input.kind !== 'daily-health-check' || !input.healthCheck) {
+    const text = `Reminder: ${input.kind.replace(/-/g, ' ')} for ${input.service} is due.`;
+    await post(input, text);
+    return text;
+  }
+  const now = new Date(Date.now()).toISOString();
+  const observation = await runCheckpoint({
+    deploymentId: input.deploymentId,
+    service: input.service,
+    checkpoint: { index: 0, label: 'BAU daily health check', offsetSeconds: 0 },
+    evaluationTime: now,
+    intervalStart: new Date(Date.now() - 24 * 3600 * 1000).toISOString(),
+    commands: { 'health-check': input.healthCheck },
+  });
+  const check = observation.commands[0];
+  const text = check?.ok ? `Daily health check passed for ${input.service}.` : `Daily health check FAILED for ${input.service}: ${check?.error ?? `exit ${check?.exitCode}`}`;
+  await post(input, text);
+  return text;
+}
