@@ -3,6 +3,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities/index.js';
+import { withEmbeddedBridge } from './bridge/main.js';
 import { createLogger, temporalLogger } from './logger.js';
 import { connectWorkerConnection } from './temporal/connection.js';
 import { TASK_QUEUE } from './workflows/messages.js';
@@ -39,12 +40,17 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
 
 async function main(): Promise<void> {
   const logger = createLogger('deploywatch-worker');
-  Runtime.install({ logger: temporalLogger(logger) });
+  // SDK and deploywatch metrics on one Prometheus endpoint (job deploywatch-worker).
+  const metricsBind = process.env.DEPLOYWATCH_METRICS_BIND ?? `127.0.0.1:${process.env.DEPLOYWATCH_METRICS_PORT ?? '9464'}`;
+  Runtime.install({
+    logger: temporalLogger(logger),
+    telemetryOptions: { metrics: { prometheus: { bindAddress: metricsBind, useSecondsForDurations: true } } },
+  });
   const { connection, namespace } = await connectWorkerConnection();
   const worker = await createWorker({ connection, namespace, logger });
-  logger.info({ namespace, taskQueue: TASK_QUEUE }, 'worker started');
-  // Worker.run() drains and stops on SIGINT/SIGTERM.
-  await worker.run();
+  logger.info({ namespace, taskQueue: TASK_QUEUE, metrics: `http://${metricsBind}/metrics` }, 'worker started');
+  // Worker.run() drains and stops on SIGINT/SIGTERM; DEPLOYWATCH_BRIDGE_EMBED=1 runs the alert bridge beside it.
+  await withEmbeddedBridge(logger, () => worker.run());
   await connection.close();
   logger.info('worker stopped');
 }

@@ -66,7 +66,7 @@ function listenPort(name: string): number {
   const flag = flags(s).find((f) => f.startsWith('--web.listen-address='));
   if (flag) return Number(flag.split(':').at(-1));
   const env = s.environment ?? {};
-  const fromEnv = env.DEPLOYWATCH_BRIDGE_PORT ?? env.DEPLOYWATCH_METRICS_PORT ?? env.GF_SERVER_HTTP_PORT;
+  const fromEnv = env.DEPLOYWATCH_BRIDGE_PORT ?? env.DEPLOYWATCH_METRICS_BIND?.split(':').at(-1) ?? env.GF_SERVER_HTTP_PORT;
   if (fromEnv) return Number(fromEnv);
   const known: Record<string, number> = { temporal: 7233, 'temporal-ui': 8080, postgresql: 5432 };
   assert.ok(known[name], `no known port for ${name}`);

@@ -72,6 +72,9 @@ test('the default plan runs all 51 checkpoints on time, each with its actions, d
   assert.deepEqual(outcome.handoff?.paths.map((p) => p.split('.').pop()).sort(), ['html', 'json', 'md']);
   for (const path of outcome.handoff!.paths) assert.ok((await stat(path)).size > 1000, `${path} was written`);
   assert.match(status.rejected[0]?.reason ?? '', /nothing to sign off yet/);
+  // Interim reviews, kept in the state (and posted, where a Slack webhook is configured).
+  assert.deepEqual(status.reviews.map((r) => r.label.split(' ')[0]), ['T+1h', 'T+12h', 'T+18h', 'T+24h', 'T+36h', 'T+48h']);
+  assert.match(status.reviews[0]!.text, /open incidents: none/);
   // The time-skipping server has no Schedules: the failure is recorded, the graduation stands.
   assert.notEqual(outcome.handoff?.bauError, null);
 

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { Agent } from 'undici';
 import {
@@ -28,11 +28,11 @@ import {
   type SlackReceiver,
   type SmtpReceiver,
 } from './support/receivers.js';
-import { timeSkippingEnv } from './support/temporal.js';
+import { testRuntime, timeSkippingEnv } from './support/temporal.js';
 
 // The SDK logs every (expected) activity failure at WARN; keep the test output to the results.
 const sdkLogger = new DefaultLogger('ERROR');
-Runtime.install({ logger: sdkLogger });
+testRuntime({ logger: sdkLogger });
 const activityEnv = () => new MockActivityEnvironment(undefined, { logger: sdkLogger });
 
 const ROUTING_KEY = 'R0UT1NGKEY5ECRETR0UT1NGKEY5ECRET'; // 32 characters, as PagerDuty requires

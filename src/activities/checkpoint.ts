@@ -80,6 +80,7 @@ export function createCheckpointActivity(deps: CheckpointDeps) {
     deps.prometheusClient ?? ((url: string) => createPrometheusClient({ baseUrl: url, logger: deps.logger, dispatcher: deps.dispatcher }));
 
   return async function runCheckpoint(input: CheckpointInput): Promise<Observation> {
+    const started = Date.now();
     const ctx = Context.current();
     const signal = ctx.cancellationSignal;
     const log = deps.logger.child({ deploymentId: input.deploymentId, checkpoint: input.checkpoint.label });
@@ -115,6 +116,9 @@ export function createCheckpointActivity(deps: CheckpointDeps) {
           ),
         );
       }
+      const meter = Context.current().metricMeter;
+      meter.createCounter('deploywatch_checkpoints_total', 'checkpoints', 'Checkpoints run').add(1, { phase: input.checkpoint.phaseId ?? 'none' });
+      meter.createHistogram('deploywatch_check_duration', 'float', 's', 'Time to run one checkpoint').record((Date.now() - started) / 1000);
       return { commands, ...prometheus };
     } finally {
       clearInterval(heartbeat);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
 import { createBauActivity } from './bau.js';
 import { createCriteriaActivity } from './criteria.js';
 import { createReportActivity } from './report.js';
@@ -40,11 +41,35 @@ export function createActivities(deps: ActivityDeps) {
     writeHandoffReport: createReportActivity({ logger: deps.logger }),
     triage: createTriageActivity(),
     ensureBauSchedules: createBauActivity({ client: deps.client ?? missingClient, taskQueue: deps.taskQueue ?? 'deploywatch' }),
-    ...createNotifyActivities({
-      logger: deps.logger,
-      env: deps.env ?? process.env,
-      pagerdutyUrl: deps.pagerdutyUrl,
-      dispatcher: deps.dispatcher,
-    }),
+    ...countNotifications(
+      createNotifyActivities({
+        logger: deps.logger,
+        env: deps.env ?? process.env,
+        pagerdutyUrl: deps.pagerdutyUrl,
+        dispatcher: deps.dispatcher,
+      }),
+    ),
   };
+}
+
+/** deploywatch_notifications_total{channel, outcome}: every notification attempt, sent or failed. */
+function countNotifications<T extends Record<string, (input: never) => Promise<unknown>>>(activities: T): T {
+  const counted = Object.entries(activities).map(([name, fn]) => {
+    const channel = name.replace(/^notify/, '').toLowerCase();
+    const wrapped = async (input: never) => {
+      const counter = Context.current().metricMeter.createCounter('deploywatch_notifications_total', 'notifications', 'Notification attempts');
+      try {
+        const result = await fn(input);
+        counter.add(1, { channel, outcome: 'sent' });
+        return result;
+      } catch (err) {
+        counter.add(1, { channel, outcome: 'failed' });
+        throw err;
+      }
+    };
+    // Activity names come from the object keys; keep the function names for logs and stack traces.
+    Object.defineProperty(wrapped, 'name', { value: name });
+    return [name, wrapped];
+  });
+  return Object.fromEntries(counted) as T;
 }

@@ -132,11 +132,15 @@ export function buildProgram(): Command {
     .requiredOption('--service <service>', 'service that was deployed')
     .option('--deployed-at <iso>', 'when the deployment completed, T+0 of the plan (default: now)')
     .option('--plan <file>', 'monitoring plan file', DEFAULT_PLAN_PATH)
+    .addOption(
+      new Option('--prometheus-url <url>', "Prometheus as the worker reaches it (overrides the plan's prometheus.url)").env('DEPLOYWATCH_PROMETHEUS_URL'),
+    )
     .addOption(new Option('--json', 'print the result as JSON'))
-    .action(async (opts: { deploymentId: string; version: string; service: string; deployedAt?: string; plan: string; json?: boolean }) => {
+    .action(async (opts: { deploymentId: string; version: string; service: string; deployedAt?: string; plan: string; prometheusUrl?: string; json?: boolean }) => {
       const deployedAt = opts.deployedAt ?? new Date().toISOString();
       if (Number.isNaN(Date.parse(deployedAt))) throw new CliError(`--deployed-at: "${deployedAt}" is not an ISO-8601 time`, EXIT.usage);
-      const plan = await loadPlanFile(opts.plan);
+      const loaded = await loadPlanFile(opts.plan);
+      const plan = opts.prometheusUrl ? { ...loaded, prometheus: { ...loaded.prometheus, url: opts.prometheusUrl } } : loaded;
       const deployment = { id: opts.deploymentId, version: opts.version, service: opts.service, deployedAt: new Date(deployedAt).toISOString() };
       await withClient(async (client) => {
         const started = await startMonitor(client, { deployment, plan });

@@ -9,6 +9,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  metricMeter,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -20,8 +21,9 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { isCritical } from '../plan/escalation.js';
+import { PRIORITIES } from '../plan/priorities.js';
 import { emptyHistory, judgeCheckpoint, type JudgeHistory } from '../plan/judge.js';
-import type { Finding, Health } from '../plan/results.js';
+import type { CheckpointResult, Finding, Health } from '../plan/results.js';
 import { buildExtension, buildSchedule, type Checkpoint } from '../plan/schedule.js';
 import { routeFor } from '../plan/routing.js';
 import { parseDurationSeconds } from '../plan/duration.js';
@@ -127,6 +129,8 @@ class Monitor {
   private announcedPhase: string | null = null;
   private health: Health = 'healthy';
   private judgeHistory: JudgeHistory;
+  /** Posts still being delivered: awaited before the monitor completes or continues as new. */
+  private readonly posting: Promise<void>[] = [];
   private readonly extensions: number;
   private completed = false;
 
@@ -210,7 +214,8 @@ class Monitor {
     }
     this.completed = true;
     this.describe();
-    // Let in-flight signal/update handlers finish so no caller loses its answer.
+    // Let in-flight posts and signal/update handlers finish so nothing and no caller is lost.
+    await Promise.all(this.posting);
     await condition(allHandlersFinished);
     return {
       outcome,
@@ -281,6 +286,7 @@ class Monitor {
     if (this.extensions < plan.window.extension.maxExtensions) {
       await this.openIncident(this.windowFinding('CriteriaNotMet', 'P2', `success criteria failed (${failed.join(', ')}): extending the window by ${plan.window.extension.hours} h to investigate`, false), null);
       this.describe(`extending the window (extension ${this.extensions + 1})`);
+      await Promise.all(this.posting);
       await condition(allHandlersFinished);
       return await continueAsNew<typeof deploymentMonitor>({
         ...this.input,
@@ -356,7 +362,7 @@ class Monitor {
     });
     const handoff = { at: this.evalNow(), paths: written.paths, summary: written.summary, bauSchedules: [] as string[], bauError: null as string | null };
     this.state.handoff = handoff;
-    await this.post('HandoffReport', `Handoff to BAU: ${written.summary}`);
+    this.post('HandoffReport', `Handoff to BAU: ${written.summary}`);
     try {
       handoff.bauSchedules = await windowActivities.ensureBauSchedules({
         deployment,
@@ -372,7 +378,7 @@ class Monitor {
       this.describe('waiting for sign-off by the Engineering Lead and the SRE Lead');
       if (await condition(() => this.signedBy('engineering-lead') && this.signedBy('sre-lead'), DAY_MS)) break;
       const missing = (['engineering-lead', 'sre-lead'] as const).filter((r) => !this.signedBy(r));
-      await this.post('SignOffReminder', `Sign-off still needed from: ${missing.join(', ')} (deploywatch sign-off ${deployment.id} --role …)`);
+      this.post('SignOffReminder', `Sign-off still needed from: ${missing.join(', ')} (deploywatch sign-off ${deployment.id} --role …)`);
     }
   }
 
@@ -392,12 +398,24 @@ class Monitor {
     return this.state.signOffs;
   }
 
-  /** A message for the team on the SRE channel (the P3 route): reviews, handoff, reminders. */
-  private async post(kind: string, text: string): Promise<void> {
+  /** The seed's interim reviews (T+1h summary, T+12h, T+24h, T+36h, …): posted and kept. */
+  private review(checkpoint: Checkpoint, result: CheckpointResult): void {
+    const text = result.assertions.find((a) => a.assert === 'review')?.detail ?? `health ${result.health}`;
+    const open = this.state.incidents.filter((i) => i.status !== 'resolved');
+    const full = `${checkpoint.title} — ${text}; open incidents: ${open.length ? open.map((i) => `#${i.number} ${i.priority} ${i.alert}`).join(', ') : 'none'}`;
+    this.state.reviews.push({ at: this.state.records[checkpoint.index]!.evaluationTime, label: `${checkpoint.label} ${checkpoint.review ?? 'review'}`, text: full });
+    this.post('InterimReview', full);
+  }
+
+  /**
+   * A message for the team on the SRE channel (the P3 route): reviews, handoff, reminders.
+   * Never awaited by the checkpoint loop: a slow Slack must not delay the next check.
+   */
+  private post(kind: string, text: string): void {
     if (this.input.dryRun) return;
     const { plan, deployment } = this.input;
     for (const channel of routeFor(plan.channels, 'P3').slack) {
-      await notify
+      const sent = notify
         .notifySlack({
           channel,
           webhookEnv: plan.channels.slackWebhookEnv[channel] ?? 'DEPLOYWATCH_SLACK_WEBHOOK',
@@ -413,7 +431,11 @@ class Monitor {
             details: {},
           },
         })
-        .catch((err: unknown) => log.warn('could not post to Slack', { kind, error: String(err) }));
+        .then(
+          () => undefined,
+          (err: unknown) => log.warn('could not post to Slack', { kind, error: String(err) }),
+        );
+      this.posting.push(sent);
     }
   }
 
@@ -543,6 +565,7 @@ class Monitor {
     record.finishedAt = new Date(Date.now()).toISOString();
     record.status = result.health === 'blind' ? 'inconclusive' : result.health === 'healthy' ? 'passed' : 'failed';
     this.setHealth(result.health);
+    if (checkpoint.review) this.review(checkpoint, result);
     await this.actOnFindings(result.findings, result.clear);
     this.describe();
   }
@@ -668,6 +691,15 @@ class Monitor {
     if (index === -1) throw new Error(`report for unknown incident ${report.id}`);
     this.state.incidents[index] = report;
     this.describe();
+  }
+
+  /** deploywatch_open_incidents{deployment, priority}, refreshed whenever the monitor reports. */
+  private publishOpenIncidents(): void {
+    const gauge = metricMeter.createGauge('deploywatch_open_incidents', 'int', 'incidents', 'Open incidents by priority');
+    for (const priority of PRIORITIES) {
+      const open = this.completed ? 0 : this.state.incidents.filter((i) => i.priority === priority && i.status !== 'resolved').length;
+      gauge.set(open, { deployment: this.input.deployment.id, priority });
+    }
   }
 
   /** Alerts Prometheus fired between checkpoints, via Alertmanager and the bridge. */
@@ -807,8 +839,9 @@ class Monitor {
     upsertSearchAttributes([{ key: monitorHealthKey, value: health }]);
   }
 
-  // The Temporal UI's "current details": the checklist at a glance.
+  // The Temporal UI's "current details": the checklist at a glance (and the incident gauge).
   private describe(note?: string): void {
+    this.publishOpenIncidents();
     const { deployment } = this.input;
     const done = this.state.records.filter((r) => r.finishedAt).length;
     const next = this.status().nextCheckpoint;

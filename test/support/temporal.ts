@@ -7,10 +7,19 @@ import { testServerPath, temporalCliPath } from '../../src/temporal/binaries.js'
 import { WORKFLOWS_PATH } from '../../src/worker.js';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
 
-// Tests print SDK warnings and errors only; workflow info logs would drown the test report.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+let runtime: Runtime | undefined;
+/**
+ * The SDK runtime for this test file, installed once: by default it prints SDK warnings and errors
+ * only (workflow info logs would drown the test report). A file that wants other options calls
+ * this first.
+ */
+export function testRuntime(options: Parameters<typeof Runtime.install>[0] = { logger: new DefaultLogger('WARN') }): Runtime {
+  runtime ??= Runtime.install(options);
+  return runtime;
+}
 
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  testRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath() } },
   });
@@ -25,6 +34,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 }
 
 export async function devServerEnv(options: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
+  testRuntime();
   return await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
