@@ -674,9 +674,16 @@ function checklistAssertions(j: Judgement, health: () => Health): AssertionResul
         results.push(assertion(assert, passed, `${readingText(up, '%')}; ${hcText}${down?.stillFiring ? '; GenesisServiceDown firing' : ''}`));
         break;
       }
-      case 'health-check-pass':
-        results.push(assertion(assert, hc?.ok === true, hcText));
+      case 'health-check-pass': {
+        if (checkpoint.commands.includes(HEALTH_CHECK_COMMAND)) {
+          results.push(assertion(assert, hc?.ok === true, hcText));
+          break;
+        }
+        // Not run here (a backtest runs no commands): the service's own availability is the evidence.
+        const up = j.reading(roles.uptime?.id);
+        results.push(assertion(assert, up?.status === 'ok', `health check not run here; availability ${readingText(up, '%')}`));
         break;
+      }
       case 'no-critical-alerts': {
         const unjudged = j.observation.alerts.filter((a) => a.state === 'inconclusive' && isCritical(a.priority)).map((a) => a.alert);
         const passed = liveCritical.length === 0 && unjudged.length === 0;
@@ -737,6 +744,11 @@ function checklistAssertions(j: Judgement, health: () => Health): AssertionResul
 /** Failing now but not failing in the baseline (the first results, T+0's production tests). */
 function noTestRegressions(j: Judgement): AssertionResult {
   const baseline = j.history.testBaseline;
+  if (!baseline && !j.input.checkpoint.commands.some((id) => j.input.plan.commands[id]?.junit)) {
+    // No test runs of our own (a backtest runs no commands): the pass rate Prometheus holds is the evidence.
+    const passRate = j.reading(j.roles.passRate?.id);
+    return assertion('no-test-regressions', passRate?.status === 'ok', `no test runs here; pass rate ${readingText(passRate, '%')}`);
+  }
   if (!baseline) return assertion('no-test-regressions', false, 'no baseline: no test results since the deployment');
   const runs = j.junitRuns().map(({ command, tests }) => ({ command: command.id, failing: tests.failing, passRate: tests.passRate }));
   const latest =

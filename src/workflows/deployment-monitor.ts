@@ -552,7 +552,8 @@ class Monitor {
     });
     const judged = judgeCheckpoint({
       plan,
-      checkpoint,
+      // What was actually run: a backtest runs no commands, and its assertions say so.
+      checkpoint: { ...checkpoint, commands: actions },
       evaluationTime: record.evaluationTime,
       intervalStart: previous?.evaluationTime ?? deployment.deployedAt,
       observation,
