@@ -6,22 +6,20 @@ import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
 import { startMonitor } from '../src/monitor-client.js';
 import { signOffSignal, statusQuery } from '../src/workflows/messages.js';
-import { startLiveGenesisTarget } from './support/live-genesis.js';
-import { startPrometheus } from './support/prometheus.js';
+import { startLiveGenesis } from './support/live-genesis.js';
 import { shortPlan } from './support/short-plan.js';
 import { devServerEnv, workflowBundle } from './support/temporal.js';
 
 async function main() {
   const t0 = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'proto-'));
-  const target = await startLiveGenesisTarget();
-  const prometheus = await startPrometheus({ scrapeIntervalSeconds: 1, scrapeJobs: [{ job: 'genesis-orchestration', targets: [target.target] }] });
+  const live = await startLiveGenesis(); const prometheus = live.prometheus;
   const env = await devServerEnv({ dbFilename: join(dir, 'db.sqlite') });
   const plan = await shortPlan({ prometheusUrl: prometheus.url, reportDir: dir });
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'proto', workflowBundle: await workflowBundle(), activities: createActivities({ logger: pino({ level: 'warn' }), client: () => env.client, taskQueue: 'proto' }) });
   const running = worker.run();
   console.log('setup', Date.now() - t0);
-  await new Promise((r) => setTimeout(r, 8000));
+  await new Promise((r) => setTimeout(r, 3000));
   const { workflowId } = await startMonitor(env.client, { deployment: { id: 'proto-1', version: '1', service: 'genesis-orchestration', deployedAt: new Date().toISOString() }, plan, taskQueue: 'proto' });
   const handle = env.client.workflow.getHandle(workflowId);
   let signed = false;
@@ -36,6 +34,6 @@ async function main() {
   for (const c of s.checklist) console.log(c.label, c.status, JSON.stringify(c.result?.findings.map(f=>f.alert)), JSON.stringify(c.result?.inconclusive), JSON.stringify(c.result?.assertions.filter(a=>!a.passed)));
   console.log(JSON.stringify(s.verdicts, null, 1).slice(0, 4000));
   console.log('total', Date.now() - t0);
-  worker.shutdown(); await running; await env.teardown(); await prometheus.stop(); await target.stop();
+  worker.shutdown(); await running; await env.teardown(); await live.stop();
 }
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,5 +1,6 @@
 // Business-as-usual monitoring as Temporal Schedules, created or updated idempotently on graduation.
 import { Client, ScheduleAlreadyRunning, type ScheduleOptions } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Plan } from '../plan/schema.js';
 import type { Deployment } from '../workflows/messages.js';
 import type { BauInput } from '../workflows/bau.js';
@@ -16,6 +17,13 @@ const SCHEDULES: Array<{ kind: BauInput['kind']; spec: Spec }> = [
   { kind: 'monthly-capacity-planning', spec: { calendars: [{ dayOfMonth: 1, hour: 9 }] } },
   { kind: 'quarterly-optimization', spec: { calendars: [{ month: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'], dayOfMonth: 1, hour: 9 }] } },
 ];
+
+const GRPC_UNIMPLEMENTED = 12;
+
+function grpcCode(err: unknown): number | undefined {
+  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
+  return typeof cause?.code === 'number' ? cause.code : undefined;
+}
 
 export function bauScheduleId(service: string, kind: BauInput['kind']): string {
   return `bau-${service}-${kind}`;
@@ -39,6 +47,10 @@ export function createBauActivity(deps: { client: () => Client; taskQueue: strin
       try {
         await client.schedule.create({ scheduleId, spec, action, memo, state: { note: `BAU for ${input.plan.service} since ${input.deployment.version}` } });
       } catch (err) {
+        if (grpcCode(err) === GRPC_UNIMPLEMENTED) {
+          // A server without Schedules (the time-skipping test server): retrying cannot help.
+          throw ApplicationFailure.nonRetryable('this Temporal server does not support Schedules', 'SchedulesUnsupported');
+        }
         if (!(err instanceof ScheduleAlreadyRunning)) throw err;
         // A later graduation of the same service takes over the schedule with its own settings.
         await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));

@@ -133,6 +133,7 @@ class Monitor {
   private readonly posting: Promise<void>[] = [];
   private readonly extensions: number;
   private completed = false;
+  private awaitingLeadDecision = false;
 
   constructor(private readonly input: MonitorInput) {
     this.workflowId = workflowInfo().workflowId;
@@ -177,10 +178,7 @@ class Monitor {
     setHandler(resolveSignal, (req) => this.guard('resolve', req, () => this.resolve(validateResolve(req))));
     setHandler(signOffSignal, (req) => this.guard('signOff', req, () => this.signOff(validateSignOff(req))));
     setHandler(signOffUpdate, (req) => this.signOff(req), {
-      validator: (req) => {
-        validateSignOff(req);
-        this.requireHandoff();
-      },
+      validator: (req) => this.requireSomethingToSign(validateSignOff(req)),
     });
     setHandler(rollbackUpdate, (req) => this.rollback(req), { validator: (req) => void validateRollback(req) });
     setHandler(acknowledgeUpdate, (req) => this.acknowledge(req), {
@@ -299,7 +297,9 @@ class Monitor {
       null,
     );
     this.describe('waiting for the engineering lead: sign off to graduate, or roll back');
+    this.awaitingLeadDecision = true;
     await condition(() => this.rolledBack() || this.signedBy('engineering-lead'));
+    this.awaitingLeadDecision = false;
     if (this.rolledBack()) return 'rolled-back';
     await this.handOff();
     return 'extend';
@@ -386,12 +386,15 @@ class Monitor {
     return this.state.signOffs.some((s) => s.role === role);
   }
 
-  private requireHandoff(): void {
-    if (!this.state.handoff) throw new Error('nothing to sign off yet: the handoff report is written when the window graduates');
+  /** Sign-off is for the handoff, or the engineering lead's decision once extensions run out. */
+  private requireSomethingToSign(req: SignOffRequest): void {
+    if (this.state.handoff) return;
+    if (this.awaitingLeadDecision && req.role === 'engineering-lead') return;
+    throw new Error('nothing to sign off yet: the handoff report is written when the window graduates');
   }
 
   private signOff(req: SignOffRequest): SignOff[] {
-    this.requireHandoff();
+    this.requireSomethingToSign(req);
     this.state.signOffs = this.state.signOffs.filter((s) => s.role !== req.role);
     this.state.signOffs.push({ ...req, at: this.evalNow() });
     this.describe();

@@ -294,8 +294,9 @@ class Escalation {
         call: () => notify.notifySlack({ channel: slack, webhookEnv: channels.slackWebhookEnv[slack] ?? 'DEPLOYWATCH_SLACK_WEBHOOK', notification: n }),
       });
     }
-    // Notices follow the priority's route; a page reaches on-call through PagerDuty whatever the priority.
-    if (paging && (route.pagerduty || this.summary.escalatedTo.length > 0)) {
+    // Notices follow the priority's route; a page reaches on-call through PagerDuty whatever the
+    // priority, when the plan uses PagerDuty at all.
+    if (paging && (route.pagerduty || (channels.pagerduty.length > 0 && this.summary.escalatedTo.length > 0))) {
       targets.push({
         channel: 'pagerduty',
         target: n.incidentId,

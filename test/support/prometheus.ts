@@ -206,6 +206,10 @@ export interface RunningPrometheus {
   freeze(): void;
   /** SIGCONT after `freeze`. */
   thaw(): void;
+  /** SIGTERM and wait for exit, keeping the data dir and port for `restart` (Prometheus is down). */
+  kill(): Promise<void>;
+  /** After `kill`: the same Prometheus again, on the same port with the same data dir. */
+  restart(): Promise<void>;
   /** SIGTERM, wait for exit, remove the temp dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -248,7 +252,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    daemon = spawnDaemon('prometheus', [
+    const args = [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${dataDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
@@ -256,10 +260,23 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       '--storage.tsdb.retention.time=3650d',
       `--query.lookback-delta=${options.lookbackDelta ?? '5m'}`,
       '--log.level=warn',
-    ]);
-    await waitReady(url, daemon, 'prometheus');
-    const child = daemon.child;
-    return { url, dataDir, stop, freeze: () => void child.kill('SIGSTOP'), thaw: () => void child.kill('SIGCONT') };
+    ];
+    const launch = async (): Promise<void> => {
+      daemon = spawnDaemon('prometheus', args);
+      await waitReady(url, daemon, 'prometheus');
+    };
+    await launch();
+    return {
+      url,
+      dataDir,
+      stop,
+      freeze: () => void daemon?.child.kill('SIGSTOP'),
+      thaw: () => void daemon?.child.kill('SIGCONT'),
+      kill: async () => {
+        if (daemon) await stopDaemon(daemon);
+      },
+      restart: launch,
+    };
   } catch (err) {
     await stop();
     throw err;

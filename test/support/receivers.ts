@@ -6,15 +6,22 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
-/** A scripted answer for the next request(s): a status with body/headers, or never answering. */
-export type ScriptedReply = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
+/**
+ * A scripted answer: a status with body/headers; never answering; or answering late, after the
+ * caller has given up (`lateMs`): the request is acted on as usual, the caller never hears so.
+ */
+export type ScriptedReply = { status: number; body?: string; headers?: Record<string, string> } | 'hang' | { lateMs: number };
 
 interface HttpReceiver {
   origin: string;
   /** Every request received, including scripted failures and invalid ones. */
   readonly attempts: number;
+  /** Requests acted on after a `lateMs` delay: delivered, though the caller saw a timeout. */
+  readonly lateAccepted: number;
   /** The next `count` requests get `reply` instead of the normal handling. */
   failNext(count: number, reply: ScriptedReply): void;
+  /** Until called with null, every request (after any `failNext` ones) gets `pick(n)`, n counting from 0. */
+  outage(pick: ((n: number) => ScriptedReply) | null): void;
   close(): Promise<void>;
 }
 
@@ -23,22 +30,39 @@ type Handler = (path: string, body: string, res: ServerResponse) => void;
 async function startHttp(handle: Handler): Promise<HttpReceiver & { server: Server }> {
   const script: ScriptedReply[] = [];
   let attempts = 0;
+  let lateAccepted = 0;
+  let outage: ((n: number) => ScriptedReply) | null = null;
+  let outageRequests = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  const answer = (req: IncomingMessage, body: string, res: ServerResponse): void => {
+    if (req.method !== 'POST') {
+      res.writeHead(405).end('method_not_allowed');
+      return;
+    }
+    handle(req.url ?? '/', body, res);
+  };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       attempts += 1;
-      const scripted = script.shift();
+      const body = Buffer.concat(chunks).toString('utf8');
+      const scripted = script.shift() ?? (outage ? outage(outageRequests++) : undefined);
       if (scripted === 'hang') return; // closed by close()
+      if (scripted && 'lateMs' in scripted) {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          lateAccepted += 1;
+          answer(req, body, res);
+        }, scripted.lateMs);
+        timers.add(timer);
+        return;
+      }
       if (scripted) {
         res.writeHead(scripted.status, { 'content-type': 'text/plain', ...scripted.headers }).end(scripted.body ?? '');
         return;
       }
-      if (req.method !== 'POST') {
-        res.writeHead(405).end('method_not_allowed');
-        return;
-      }
-      handle(req.url ?? '/', Buffer.concat(chunks).toString('utf8'), res);
+      answer(req, body, res);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -49,10 +73,18 @@ async function startHttp(handle: Handler): Promise<HttpReceiver & { server: Serv
     get attempts() {
       return attempts;
     },
+    get lateAccepted() {
+      return lateAccepted;
+    },
     failNext(count, reply) {
       for (let i = 0; i < count; i++) script.push(reply);
     },
+    outage(pick) {
+      outage = pick;
+      outageRequests = 0;
+    },
     async close() {
+      for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
     },
@@ -137,11 +169,18 @@ export interface SlackReceiver extends HttpReceiver {
   readonly messages: SlackMessage[];
   /** Requests answered 400, with the reasons. */
   readonly rejected: Array<{ path: string; errors: string[] }>;
+  /**
+   * Messages identical (webhook and body) to one accepted before: Slack has no idempotency key, so a
+   * retry after a lost answer posts the message again. Counted here, as a channel would show them.
+   */
+  readonly duplicates: number;
 }
 
 export async function startSlackReceiver(): Promise<SlackReceiver> {
   const messages: SlackMessage[] = [];
   const rejected: Array<{ path: string; errors: string[] }> = [];
+  const seen = new Set<string>();
+  let duplicates = 0;
   const http = await startHttp((path, body, res) => {
     if (!path.startsWith('/services/')) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('no_service');
@@ -163,6 +202,9 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
       return;
     }
     messages.push({ path, payload: payload as SlackMessage['payload'] });
+    const key = `${path}\n${body}`;
+    if (seen.has(key)) duplicates += 1;
+    seen.add(key);
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   });
   return {
@@ -170,11 +212,18 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
     get attempts() {
       return http.attempts;
     },
+    get lateAccepted() {
+      return http.lateAccepted;
+    },
     failNext: http.failNext,
+    outage: http.outage,
     close: http.close,
     url: (path = '/services/T0000TEST/B0000TEST/XXXXXXXXXXXXXXXXXXXXXXXX') => `${http.origin}${path}`,
     messages,
     rejected,
+    get duplicates() {
+      return duplicates;
+    },
   };
 }
 
@@ -309,7 +358,11 @@ export async function startPagerDutyReceiver(): Promise<PagerDutyReceiver> {
     get attempts() {
       return http.attempts;
     },
+    get lateAccepted() {
+      return http.lateAccepted;
+    },
     failNext: http.failNext,
+    outage: http.outage,
     close: http.close,
     url: `${http.origin}/v2/enqueue`,
     events,

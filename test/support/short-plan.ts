@@ -36,7 +36,8 @@ export async function shortPlan(options: ShortPlanOptions): Promise<Plan> {
       { atHours: 0.0025, title: 'First health check pass', asserts: ['health-check-pass'] },
       { atHours: 0.045, title: 'Final deployment review - handoff to BAU', asserts: ['review'], review: 'final' },
     ],
-    criteria: { ...base.criteria, measurementWindow: '30s' },
+    // 48 h pass in 162 s (about 1,067 times faster): a growth rate per day scales by as much.
+    criteria: { ...base.criteria, measurementWindow: '30s', resourceGrowthPercentPerDay: Math.round(base.criteria.resourceGrowthPercentPerDay * ((48 * 3600) / 162)) },
     handoff: { ...base.handoff, reportDir: options.reportDir },
     channels: options.slack === undefined ? base.channels : { ...base.channels, slack: options.slack },
   };

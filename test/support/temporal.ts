@@ -33,13 +33,15 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
-export async function devServerEnv(options: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
+/** `dbFilename` keeps the server's state on disk; on the same `port`, a restarted server is the same server. */
+export async function devServerEnv(options: { dbFilename?: string; port?: number } = {}): Promise<TestWorkflowEnvironment> {
   testRuntime();
   return await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
       searchAttributes: [...SEARCH_ATTRIBUTES],
       ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
+      ...(options.port ? { port: options.port } : {}),
     },
   });
 }
