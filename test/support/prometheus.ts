@@ -293,7 +293,7 @@ export interface RunningPushgateway {
 export async function startPushgateway(): Promise<RunningPushgateway> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const daemon = spawnDaemon('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
+  const daemon = spawnDaemon('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', '--persistence.file=']);
   const stop = () => stopDaemon(daemon);
   try {
     await waitReady(url, daemon, 'pushgateway');

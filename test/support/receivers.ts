@@ -7,10 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 /**
- * A scripted answer: a status with body/headers; never answering; or answering late, after the
- * caller has given up (`lateMs`): the request is acted on as usual, the caller never hears so.
+ * A scripted answer: a status with body (or a body made from the request path) and headers; never
+ * answering; or answering late, after the caller has given up (`lateMs`): the request is acted on as
+ * usual, the caller never hears so.
  */
-export type ScriptedReply = { status: number; body?: string; headers?: Record<string, string> } | 'hang' | { lateMs: number };
+export type ScriptedReply =
+  | { status: number; body?: string | ((path: string) => string); headers?: Record<string, string> }
+  | 'hang'
+  | { lateMs: number };
 
 interface HttpReceiver {
   origin: string;
@@ -59,7 +63,8 @@ async function startHttp(handle: Handler): Promise<HttpReceiver & { server: Serv
         return;
       }
       if (scripted) {
-        res.writeHead(scripted.status, { 'content-type': 'text/plain', ...scripted.headers }).end(scripted.body ?? '');
+        const text = typeof scripted.body === 'function' ? scripted.body(req.url ?? '/') : (scripted.body ?? '');
+        res.writeHead(scripted.status, { 'content-type': 'text/plain', ...scripted.headers }).end(text);
         return;
       }
       answer(req, body, res);
