@@ -87,3 +87,14 @@ export function isSystemWideOutage(policy: EscalationPolicy, view: OutageView): 
 export function isCritical(priority: Priority): boolean {
   return priority === 'P0' || priority === 'P1';
 }
+
+/**
+ * How often an open incident's condition is re-checked between escalation steps: often at first,
+ * less as it ages, so an incident open for days keeps a small history (and no path step is late:
+ * each step still gets its own re-check).
+ */
+export function recheckMinutes(critical: boolean, openMinutes: number): number {
+  if (openMinutes < 60) return critical ? 5 : 15;
+  if (openMinutes < 6 * 60) return critical ? 15 : 30;
+  return 60;
+}

@@ -10,7 +10,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { escalationSteps, isCritical, isSystemWideOutage, ROLES, type EscalationStep } from '../plan/escalation.js';
+import { escalationSteps, isCritical, isSystemWideOutage, recheckMinutes, ROLES, type EscalationStep } from '../plan/escalation.js';
 import { NON_RETRYABLE_NOTIFY_ERRORS, routeFor, type Notification } from '../plan/routing.js';
 import { parseDurationSeconds } from '../plan/duration.js';
 import {
@@ -46,8 +46,6 @@ const checks = proxyActivities<Activities>({
   retry: { maximumAttempts: 3, initialInterval: '5s', nonRetryableErrorTypes: ['PrometheusQueryError'] },
 });
 
-/** How often an open incident's condition is re-checked between escalation steps. */
-const RECHECK_MINUTES = { critical: 5, other: 15 } as const;
 
 export async function incidentEscalation(input: EscalationInput): Promise<IncidentSummary> {
   const escalation = new Escalation(input);
@@ -193,7 +191,7 @@ class Escalation {
    */
   private async waitForStep(step: EscalationStep | null): Promise<boolean> {
     const critical = isCritical(this.input.incident.priority);
-    const recheckMs = (critical ? RECHECK_MINUTES.critical : RECHECK_MINUTES.other) * 60_000;
+    const recheckMs = recheckMinutes(critical, (Date.now() - this.detectedMs) / 60_000) * 60_000;
     const rechecks = this.input.rule?.source === 'prometheus';
     if (step === null && !rechecks) {
       // Nothing to poll: only a human or the monitor's evidence can resolve it.
