@@ -17,7 +17,7 @@ import { startMonitor } from '../src/monitor-client.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import type { Plan } from '../src/plan/schema.js';
 import { incidentQuery, monitorWorkflowId, statusQuery, type IncidentSummary } from '../src/workflows/messages.js';
-import { newToken, postAlerts, waitFor, webhookAlert, webhookPayload, withoutChannels } from './support/alerts.js';
+import { newToken, postAlerts, waitFor, webhookAlert, webhookPayload, pagerDutyOnly } from './support/alerts.js';
 import { withFixtureCommands } from './support/plans.js';
 import { freePort } from './support/prometheus.js';
 import { startPagerDutyReceiver, type PagerDutyReceiver } from './support/receivers.js';
@@ -37,10 +37,10 @@ let pagerduty: PagerDutyReceiver;
 
 before(async () => {
   env = await devServerEnv();
-  const base = withoutChannels(withFixtureCommands(await loadPlanFile(DEFAULT_PLAN_PATH)));
+  const base = pagerDutyOnly(withFixtureCommands(await loadPlanFile(DEFAULT_PLAN_PATH)));
   // Nothing listens there: checkpoints are blind, which opens nothing before two in a row.
   plan = { ...base, prometheus: { ...base.prometheus, url: `http://127.0.0.1:${await freePort()}` } };
-  // Pages go to PagerDuty whatever the plan's channels: a loopback stand-in receives them.
+  // The plan pages P0/P1 through PagerDuty: a loopback stand-in receives them.
   pagerduty = await startPagerDutyReceiver();
   worker = await Worker.create({
     connection: env.nativeConnection,

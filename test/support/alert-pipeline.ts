@@ -19,7 +19,7 @@ import type { Plan } from '../../src/plan/schema.js';
 import { renderAlertmanagerConfig, renderPrometheusRules } from '../../src/render/index.js';
 import { statusQuery, type MonitorStatus } from '../../src/workflows/messages.js';
 import type { deploymentMonitor } from '../../src/workflows/deployment-monitor.js';
-import { newToken, waitFor, withoutChannels } from './alerts.js';
+import { newToken, waitFor, pagerDutyOnly } from './alerts.js';
 import { withFixtureCommands } from './plans.js';
 import {
   startAlertmanager,
@@ -74,9 +74,9 @@ interface PromAlert {
   activeAt: string;
 }
 
-/** The default plan with seconds-scale timings, local commands and no notification channels. */
+/** The default plan with seconds-scale timings, local commands, and pages only through PagerDuty. */
 export async function pipelinePlan(options: PipelineOptions = {}): Promise<Plan> {
-  const base = withoutChannels(withFixtureCommands(await loadPlanFile(DEFAULT_PLAN_PATH)));
+  const base = pagerDutyOnly(withFixtureCommands(await loadPlanFile(DEFAULT_PLAN_PATH)));
   return {
     ...base,
     prometheus: { ...base.prometheus, scrapeInterval: '1s' },

@@ -1,5 +1,5 @@
 // Alertmanager webhook payloads (version 4) as Alertmanager writes them, and the plan the bridge
-// tests run: the default plan with local commands and no notification channels.
+// tests run: the default plan with local commands, paging only through PagerDuty.
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import type { WebhookAlert, WebhookPayload } from '../../src/bridge/alertmanager-payload.js';
@@ -69,4 +69,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 /** No channels: incidents open and escalate, but nobody outside the test is told. */
 export function withoutChannels(plan: Plan): Plan {
   return { ...plan, channels: { ...plan.channels, slack: {}, pagerduty: [], email: [] } };
+}
+
+/** PagerDuty only (a loopback stand-in receives the pages): no Slack, no email. */
+export function pagerDutyOnly(plan: Plan): Plan {
+  return { ...plan, channels: { ...plan.channels, slack: {}, email: [] } };
 }
