@@ -3,6 +3,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AlertRule, Assertion, CommandSpec, Plan, Priority } from '../plan/schema.js';
 import type { CheckpointResult, Health } from '../plan/results.js';
+import type { CriterionResult } from '../plan/criteria.js';
 
 export const TASK_QUEUE = 'deploywatch';
 
@@ -33,17 +34,8 @@ export interface MonitorInput {
   carried?: CarriedState;
 }
 
-/** A criterion of the seed's "Success Criteria", judged over a window. */
-export interface CriterionResult {
-  id: string;
-  title: string;
-  passed: boolean;
-  value: number | null;
-  threshold: string;
-  worstAt: string | null;
-  detail: string;
-  inconclusive?: boolean;
-}
+/** A criterion of the seed's "Success Criteria", judged over a window (defined with its judge). */
+export type { CriterionResult } from '../plan/criteria.js';
 
 export interface WindowVerdict {
   /** 0 for the 48-hour window, n for the n-th extension. */
