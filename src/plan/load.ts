@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
 import type { core } from 'zod';
 import { promqlErrors } from './promql.js';
 import { buildSchedule, offsetLabel } from './schedule.js';
@@ -80,6 +80,22 @@ function lineOf(doc: Document, lines: LineCounter, path: Path): number | undefin
     }
   }
   return offset === undefined ? undefined : lines.linePos(offset).line;
+}
+
+/** The alias that stops the document from being read: the first with no anchor before it, else the first (too many). */
+function aliasLine(doc: Document, lines: LineCounter): number | undefined {
+  let first: number | undefined;
+  let unresolved: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      const line = node.range ? lines.linePos(node.range[0]).line : undefined;
+      first ??= line;
+      if (node.resolve(doc) !== undefined) return undefined;
+      unresolved = line;
+      return visit.BREAK;
+    },
+  });
+  return unresolved ?? first;
 }
 
 function valueAt(data: unknown, path: Path): { parent: unknown; present: boolean; value: unknown } {
@@ -311,7 +327,9 @@ export function parsePlan(text: string, source = '<plan>'): Plan {
   try {
     data = doc.toJS();
   } catch (err) {
-    throw new PlanError(source, [`(plan): cannot read the YAML document: ${(err as Error).message}`]);
+    // An alias without its anchor (or too many aliases): say where, as a syntax error would.
+    const line = aliasLine(doc, lines);
+    throw new PlanError(source, [`(plan): cannot read the YAML document: ${(err as Error).message}${line === undefined ? '' : ` (line ${line})`}`]);
   }
   if (data === null || data === undefined) throw new PlanError(source, ['(plan): the document is empty']);
 

@@ -10,6 +10,7 @@ import {
   getExternalWorkflowHandle,
   log,
   metricMeter,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -134,6 +135,8 @@ class Monitor {
   private readonly extensions: number;
   private completed = false;
   private awaitingLeadDecision = false;
+  /** Children this run started: a signal to one waits until it runs, or Temporal drops it as not found. */
+  private readonly childStarts = new Map<string, Promise<unknown>>();
 
   constructor(private readonly input: MonitorInput) {
     this.workflowId = workflowInfo().workflowId;
@@ -557,6 +560,7 @@ class Monitor {
       plan,
       // What was actually run: a backtest runs no commands, and its assertions say so.
       checkpoint: { ...checkpoint, commands: actions },
+      sightProblemsAreNotCritical: patched('sight-problems-not-critical'),
       evaluationTime: record.evaluationTime,
       intervalStart: previous?.evaluationTime ?? deployment.deployedAt,
       observation,
@@ -640,7 +644,7 @@ class Monitor {
       timeline: [],
     };
     this.state.incidents.push(summary);
-    await startChild(incidentEscalation, {
+    const started = startChild(incidentEscalation, {
       workflowId: id,
       args: [
         {
@@ -662,6 +666,8 @@ class Monitor {
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `${finding.priority} ${finding.alert}: ${finding.summary}`.slice(0, 200),
     });
+    this.childStarts.set(id, started);
+    await started;
     log.info('incident opened', { incident: id, alert: finding.alert, priority: finding.priority, alreadyEnded });
     return summary;
   }
@@ -675,6 +681,8 @@ class Monitor {
 
   private async tellIncident<T>(incident: IncidentSummary, signal: SignalDefinition<[T]>, arg: T): Promise<void> {
     try {
+      // 0.1.0 signalled at once, and a child still starting dropped the signal as not found.
+      if (patched('signal-incidents-once-started')) await this.childStarts.get(incident.workflowId);
       await getExternalWorkflowHandle(incident.workflowId).signal(signal, arg);
     } catch (err) {
       log.warn('could not reach an incident workflow', { incident: incident.id, error: String(err) });
@@ -693,7 +701,13 @@ class Monitor {
   private onIncidentReport(report: IncidentSummary): void {
     const index = this.state.incidents.findIndex((i) => i.id === report.id);
     if (index === -1) throw new Error(`report for unknown incident ${report.id}`);
-    this.state.incidents[index] = report;
+    // A report sent before the child heard of an ack or resolve arrives after it: status never goes back.
+    const known = this.state.incidents[index]!;
+    const rank = { open: 0, acknowledged: 1, resolved: 2 } as const;
+    this.state.incidents[index] =
+      rank[known.status] > rank[report.status]
+        ? { ...report, status: known.status, acknowledgedBy: known.acknowledgedBy ?? report.acknowledgedBy, resolvedAt: known.resolvedAt, resolvedBy: known.resolvedBy }
+        : report;
     this.describe();
   }
 
