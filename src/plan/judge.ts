@@ -87,6 +87,12 @@ export interface JudgeInput {
   intervalStart?: string;
   observation: Observation;
   history: JudgeHistory;
+  /**
+   * The monitor's own sight problems (MonitoringBlind, TestSuiteNotRunning, PlanQueryError) make a
+   * checkpoint blind or degraded, not critical: nothing is known to be wrong with the service.
+   * Default true; false reproduces 0.1.0 for monitors that started before the change.
+   */
+  sightProblemsAreNotCritical?: boolean;
 }
 
 /** The plan's health-check command: its exit code is the service's own verdict on itself. */
@@ -771,8 +777,10 @@ function noTestRegressions(j: Judgement): AssertionResult {
 
 function healthOf(j: Judgement, assertions: AssertionResult[]): Health {
   const live = j.live();
-  if (live.some((f) => isCritical(f.priority))) return 'critical';
-  if (j.criticalBlind) return 'blind';
+  const sight = (f: Finding) => j.input.sightProblemsAreNotCritical !== false && MONITOR_HEALTH_ALERTS.has(f.alert);
+  if (live.some((f) => isCritical(f.priority) && !sight(f))) return 'critical';
+  if (j.criticalBlind || live.some((f) => sight(f) && f.alert === 'MonitoringBlind')) return 'blind';
+  if (live.some(sight)) return 'degraded';
   const ended = j.findings.filter((f) => f.endedAt !== null && f.priority !== 'P4');
   const liveWarn = live.some((f) => f.priority === 'P2' || f.priority === 'P3');
   const failed = j.observation.commands.some((c) => !c.ok) || assertions.some((a) => !a.passed);
