@@ -9,7 +9,7 @@ import type { HistoryAndWorkflowId } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { cacheDir } from '../src/temporal/binaries.js';
+import { REPO_ROOT } from '../src/temporal/binaries.js';
 import { testRuntime, workflowBundle } from './support/temporal.js';
 
 const HISTORIES = resolve(__dirname, 'histories');
@@ -38,7 +38,8 @@ test('every recorded history of every released version replays against the curre
 
 test('the guard works: an unpatched change to running workflow code is a determinism violation', async () => {
   // A copy of the workflow code with one unpatched change: a timer before each checkpoint's activity.
-  const mutant = join(cacheDir(), 'replay-mutant');
+  // Inside the checkout (git-ignored), so the bundler resolves node_modules as for the real code.
+  const mutant = join(REPO_ROOT, '.cache', 'replay-mutant');
   await rm(mutant, { recursive: true, force: true });
   await mkdir(mutant, { recursive: true });
   await cp(resolve(__dirname, '..', 'src'), join(mutant, 'src'), { recursive: true });
