@@ -9,7 +9,7 @@ import type { Plan } from './plan/schema.js';
 import { testServerPath } from './temporal/binaries.js';
 import { WORKFLOWS_PATH } from './worker.js';
 import { deploymentMonitor } from './workflows/deployment-monitor.js';
-import { monitorWorkflowId, statusQuery, type Outcome } from './workflows/messages.js';
+import { incidentQuery, monitorWorkflowId, statusQuery, type IncidentSummary, type Outcome } from './workflows/messages.js';
 import { SEARCH_ATTRIBUTES } from './workflows/search-attributes.js';
 
 export interface BacktestOptions {
@@ -41,6 +41,23 @@ export interface BacktestResult {
 }
 
 const TASK_QUEUE = 'deploywatch-backtest';
+const FIRST_STEP_EVENTS = /^(paged |notice|digest|resolved)/;
+
+async function settledIncident(env: TestWorkflowEnvironment, reported: IncidentSummary): Promise<IncidentSummary> {
+  const handle = env.client.workflow.getHandle(reported.workflowId);
+  let latest = reported;
+  // Bounded: a child that never answers leaves the monitor's copy in the result.
+  for (let i = 0; i < 100; i++) {
+    try {
+      latest = await handle.query(incidentQuery);
+    } catch {
+      return latest;
+    }
+    if (latest.status === 'resolved' || latest.timeline.some((t) => FIRST_STEP_EVENTS.test(t.event))) return latest;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return latest;
+}
 
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const started = Date.now();
@@ -78,7 +95,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         ],
       });
       const outcome = await handle.result();
-      return { outcome, status: await handle.query(statusQuery) };
+      // Incidents escalate in their own workflows: read each from its source, once its first
+      // step (the page, notice or digest at detection) has run, not the monitor's last report.
+      const incidents = await Promise.all(outcome.incidents.map((i) => settledIncident(env, i)));
+      return { outcome: { ...outcome, incidents }, status: await handle.query(statusQuery) };
     });
     const verdict = outcome.verdicts.at(-1);
     return {
