@@ -1,7 +1,11 @@
 // Everything the bench starts is stopped: on success, on failure, and on Ctrl-C. Each resource
 // registers its stop function; a signal runs them all, then kills any process still descended
-// from this one (a server the SDK spawned, a Prometheus) by its pid.
-import { readdirSync, readFileSync } from 'node:fs';
+// from this one (a server the SDK spawned, a Prometheus) by its pid. If the bench is killed
+// outright (SIGKILL runs no handler), a watchdog stops the processes it had started.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 type Stop = () => Promise<unknown>;
 
@@ -44,6 +48,16 @@ function parentOf(pid: number): number | undefined {
   }
 }
 
+/** The process's start time in clock ticks since boot: with the pid, it names one process. */
+function startTimeOf(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
+
 function commandOf(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
@@ -52,7 +66,9 @@ function commandOf(pid: number): string {
   }
 }
 
-/** Pids of every live process descended from this one, but tsx's own esbuild service. */
+let watchdogPid: number | undefined;
+
+/** Pids of every live process descended from this one, but tsx's own esbuild service and the watchdog. */
 export function descendants(root = process.pid): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
@@ -66,11 +82,40 @@ export function descendants(root = process.pid): number[] {
   const queue = [root];
   while (queue.length > 0) {
     for (const child of children.get(queue.shift()!) ?? []) {
+      if (child === watchdogPid) continue;
       found.push(child);
       queue.push(child);
     }
   }
   return found.filter((pid) => commandOf(pid) !== 'esbuild');
+}
+
+// Waits for the bench to die, then stops every process on the list that is still the same process
+// (pid and start time), TERM first, KILL 5 s later. After a normal exit the list is empty.
+const WATCHDOG = `
+bench=$1; list=$2
+while kill -0 "$bench" 2>/dev/null; do sleep 1; done
+for signal in TERM KILL; do
+  while read -r pid start; do
+    [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || continue
+    now=$(sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f20)
+    [ "$now" = "$start" ] && kill -$signal "$pid" 2>/dev/null
+  done < "$list"
+  [ $signal = TERM ] && sleep 5
+done
+rm -rf "$(dirname "$list")"
+`;
+
+/** Starts the watchdog and keeps its list of this process's descendants current. */
+export function startWatchdog(): void {
+  const list = join(mkdtempSync(join(tmpdir(), 'deploywatch-bench-watchdog-')), 'pids');
+  writeFileSync(list, '');
+  const dog = spawn('sh', ['-c', WATCHDOG, 'bench-watchdog', String(process.pid), list], { detached: true, stdio: 'ignore' });
+  dog.unref();
+  watchdogPid = dog.pid;
+  const update = (): void => writeFileSync(list, descendants().map((pid) => `${pid} ${startTimeOf(pid)}\n`).join(''));
+  setInterval(update, 1000).unref();
+  process.on('exit', () => writeFileSync(list, ''));
 }
 
 /** The backstop: SIGKILL whatever this process started and did not stop. Returns the pids. */

@@ -17,7 +17,7 @@ import { REPO_ROOT } from '../src/temporal/binaries.js';
 import { genesisHistory } from '../test/support/genesis-history.js';
 import { openMetrics, startPrometheus } from '../test/support/prometheus.js';
 import { testRuntime } from '../test/support/temporal.js';
-import { cleanupAll, descendants, installSignalHandlers, killDescendants, onCleanup } from './cleanup.js';
+import { cleanupAll, descendants, installSignalHandlers, killDescendants, onCleanup, startWatchdog } from './cleanup.js';
 import { measureDetectionLatency, type DetectionLatency } from './detection.js';
 import { measureLoad, LAG_TARGET_SECONDS, type LoadBenchResult } from './load.js';
 import type { TunableWorkerOptions } from './load-worker.js';
@@ -129,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
   const print = (line: string): void => console.log(line);
 
   installSignalHandlers();
+  startWatchdog();
   // Only errors from the SDK: the window's expected BAU-schedule failure would drown the output.
   testRuntime({ logger: new DefaultLogger('ERROR') });
   const startedAt = new Date();
