@@ -46,10 +46,14 @@ export async function devServerEnv(options: { dbFilename?: string; port?: number
   });
 }
 
-let bundle: Promise<WorkflowBundle> | undefined;
-/** The workflow bundle, built once per test file. */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+const bundles = new Map<string, Promise<WorkflowBundle>>();
+/** A workflow bundle (deploywatch's own by default), built once per test file. */
+export function workflowBundle(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundle> {
+  let bundle = bundles.get(workflowsPath);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+    bundles.set(workflowsPath, bundle);
+  }
   return bundle;
 }
 
