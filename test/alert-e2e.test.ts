@@ -9,12 +9,12 @@ let pipeline: AlertPipeline;
 before(async () => {
   // The rendered rules and routes, with seconds-scale `for` and group_wait so this runs in a minute.
   pipeline = await startAlertPipeline({ groupWait: '1s', alertFor: '2s' });
-});
+}, { timeout: 3 * 60_000 });
 after(async () => {
   await pipeline?.stop();
-});
+}, { timeout: 3 * 60_000 });
 
-test('Prometheus fires, Alertmanager posts, the bridge signals: the incident opens before the next checkpoint', async (t) => {
+test('Prometheus fires, Alertmanager posts, the bridge signals: the incident opens before the next checkpoint', { timeout: 3 * 60_000 }, async (t) => {
   const handle = await pipeline.start('e2e-1');
   const detection = await pipeline.breachAndDetect('e2e-1');
 

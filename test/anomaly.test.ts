@@ -19,7 +19,7 @@ function noise(i: number): number {
 }
 
 describe('robust statistics', () => {
-  it('computes the median and MAD', () => {
+  it('computes the median and MAD', { timeout: 60_000 }, () => {
     assert.equal(median([3, 1, 2]), 2);
     assert.equal(median([4, 1, 2, 3]), 2.5);
     assert.ok(Number.isNaN(median([])));
@@ -28,7 +28,7 @@ describe('robust statistics', () => {
 });
 
 describe('findSpikesAndDrops', () => {
-  it('finds an error spike on a flat zero baseline, with when it began and ended', () => {
+  it('finds an error spike on a flat zero baseline, with when it began and ended', { timeout: 60_000 }, () => {
     const samples = series(60, (i) => (i >= 30 && i < 35 ? 0.02 : 0));
 
     const [spike, ...rest] = findSpikesAndDrops('error-rate', samples, { minDeviation: 0.0005 });
@@ -43,19 +43,19 @@ describe('findSpikesAndDrops', () => {
     assert.ok(spike.score >= 5);
   });
 
-  it('ignores wobbles smaller than minDeviation even when MAD is 0', () => {
+  it('ignores wobbles smaller than minDeviation even when MAD is 0', { timeout: 60_000 }, () => {
     const samples = series(60, (i) => (i === 30 ? 0.0004 : 0));
 
     assert.deepEqual(findSpikesAndDrops('error-rate', samples, { minDeviation: 0.0005 }), []);
   });
 
-  it('does not flag ordinary noise', () => {
+  it('does not flag ordinary noise', { timeout: 60_000 }, () => {
     const samples = series(240, (i) => 7.6 + 0.3 * noise(i));
 
     assert.deepEqual(findAnomalies('throughput', samples, { minDeviation: 0.8 }), []);
   });
 
-  it('finds a throughput drop that is still going on at the end', () => {
+  it('finds a throughput drop that is still going on at the end', { timeout: 60_000 }, () => {
     const samples = series(120, (i) => (i >= 110 ? 2 : 7.6 + 0.1 * noise(i)));
 
     const [drop] = findSpikesAndDrops('throughput', samples, { minDeviation: 0.8 });
@@ -65,7 +65,7 @@ describe('findSpikesAndDrops', () => {
     assert.equal(drop?.endedAt, null);
   });
 
-  it('judges only points from fromSeconds, against a baseline that includes the hour before', () => {
+  it('judges only points from fromSeconds, against a baseline that includes the hour before', { timeout: 60_000 }, () => {
     // The whole interval is elevated: on its own it has nothing unusual; against the baseline it does.
     const samples = series(300, (i) => (i >= 240 ? 0.3 : 0.15));
     const fromSeconds = T0 + 240 * STEP;
@@ -78,7 +78,7 @@ describe('findSpikesAndDrops', () => {
     assert.deepEqual(findSpikesAndDrops('p95-latency', early, { minDeviation: 0.1, fromSeconds }), []);
   });
 
-  it('says nothing with too few points, and skips NaN and Inf', () => {
+  it('says nothing with too few points, and skips NaN and Inf', { timeout: 60_000 }, () => {
     assert.deepEqual(findSpikesAndDrops('x', series(5, (i) => (i === 4 ? 100 : 0)), { minDeviation: 1 }), []);
     const samples = series(30, (i) => (i % 3 === 0 ? NaN : i === 20 ? 10 : i === 21 ? Infinity : 0));
     const found = findSpikesAndDrops('x', samples, { minDeviation: 1 });
@@ -88,7 +88,7 @@ describe('findSpikesAndDrops', () => {
 });
 
 describe('findOscillation', () => {
-  it('finds a flapping series by the sign-change rate of its first differences', () => {
+  it('finds a flapping series by the sign-change rate of its first differences', { timeout: 60_000 }, () => {
     // Up for a minute, down for a minute: every significant move reverses the previous one.
     const samples = series(60, (i) => (Math.floor(i / 4) % 2 === 0 ? 100 : 60));
 
@@ -101,13 +101,13 @@ describe('findOscillation', () => {
     assert.equal(found.endedAt, null);
   });
 
-  it('does not call a ramp, a step or small noise an oscillation', () => {
+  it('does not call a ramp, a step or small noise an oscillation', { timeout: 60_000 }, () => {
     assert.equal(findOscillation('ramp', series(60, (i) => i), { minDeviation: 0.5 }), null);
     assert.equal(findOscillation('step', series(60, (i) => (i < 30 ? 0 : 10)), { minDeviation: 1 }), null);
     assert.equal(findOscillation('noise', series(60, (i) => 50 + noise(i)), { minDeviation: 10 }), null);
   });
 
-  it('needs enough reversals', () => {
+  it('needs enough reversals', { timeout: 60_000 }, () => {
     const twice = series(60, (i) => (i >= 20 && i < 40 ? 10 : 0));
 
     assert.equal(findOscillation('bump', twice, { minDeviation: 1 }), null);

@@ -40,10 +40,10 @@ before(async () => {
     ),
   );
   prometheus = await startPrometheus({ history });
-});
+}, { timeout: 3 * 60_000 });
 after(async () => {
   await prometheus?.stop();
-});
+}, { timeout: 3 * 60_000 });
 
 async function backtest(s: Scenario): Promise<BacktestResult> {
   const result = await runBacktest({
@@ -60,7 +60,7 @@ async function backtest(s: Scenario): Promise<BacktestResult> {
 const criterion = (r: BacktestResult, id: string) => r.criteria.find((c) => c.id === id);
 const hoursAfter = (iso: string, s: Scenario) => (Date.parse(iso) / 1000 - deployedAt(s)) / HOUR;
 
-test('a healthy deployment graduates: 51 checkpoints at their historical times, every criterion passed', async () => {
+test('a healthy deployment graduates: 51 checkpoints at their historical times, every criterion passed', { timeout: 5 * 60_000 }, async () => {
   const r = await backtest('healthy');
   assert.equal(r.outcome, 'graduated');
   assert.equal(r.checkpoints.length, 51);
@@ -75,7 +75,7 @@ test('a healthy deployment graduates: 51 checkpoints at their historical times, 
   assert.ok(r.criteria.every((c) => c.passed), JSON.stringify(r.criteria.filter((c) => !c.passed)));
 });
 
-test('a latency regression in phase 3 is found with its start time, escalates on its timers, and extends the window', async () => {
+test('a latency regression in phase 3 is found with its start time, escalates on its timers, and extends the window', { timeout: 5 * 60_000 }, async () => {
   const r = await backtest('latency-regression');
   assert.equal(r.outcome, 'extend');
   const incident = r.incidents.find((i) => i.alert === 'HighLatencyP95');
@@ -93,7 +93,7 @@ test('a latency regression in phase 3 is found with its start time, escalates on
   assert.deepEqual(r.rollbacks, [], 'latency never rolls back by itself');
 });
 
-test('a short outage rolls back at once, once', async () => {
+test('a short outage rolls back at once, once', { timeout: 5 * 60_000 }, async () => {
   const r = await backtest('outage');
   assert.equal(r.outcome, 'rolled-back');
   assert.equal(r.rollbacks.length, 1);
@@ -107,7 +107,7 @@ test('a short outage rolls back at once, once', async () => {
   assert.ok(r.checkpoints.length < 51, 'no checks after the rollback');
 });
 
-test('a half-hour error burst that ended before the next check still fails the error-rate criterion', async () => {
+test('a half-hour error burst that ended before the next check still fails the error-rate criterion', { timeout: 5 * 60_000 }, async () => {
   const r = await backtest('error-burst');
   const errors = criterion(r, 'error-rate');
   assert.equal(errors?.passed, false);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Worker } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import pino from 'pino';
 import { request } from 'undici';
 import { parse, stringify } from 'yaml';
@@ -34,11 +34,12 @@ import {
   type IncidentSummary,
   type MonitorStatus,
 } from '../src/workflows/messages.js';
-import { newToken, waitFor, webhookAlert, webhookPayload, withoutChannels } from './support/alerts.js';
+import { newToken, webhookAlert, webhookPayload, withoutChannels } from './support/alerts.js';
 import { withFixtureCommands } from './support/plans.js';
 import { freePort } from './support/prometheus.js';
 import { random, testSeed, type Random } from './support/random.js';
-import { devServerEnv, testRuntime, workflowBundle } from './support/temporal.js';
+import { devServerEnv, testRuntime } from './support/temporal.js';
+import { fileWorker, waitFor } from './support/harness.js';
 
 // Rejected signals are logged at WARN by design; hundreds of them would drown the report.
 testRuntime({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
@@ -56,7 +57,7 @@ before(async () => {
   console.log(`bad-input: seed ${SEED} (DEPLOYWATCH_TEST_SEED=${SEED} replays these inputs)`);
   planText = await readFile(DEFAULT_PLAN_PATH, 'utf8');
   planData = parse(planText) as Record<string, unknown>;
-});
+}, { timeout: 3 * 60_000 });
 
 
 // --- Plan files --------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ function breakPromql(expr: string, rng: Random): string {
 }
 
 describe('plan files', () => {
-  test('deleted fields: a required one is named, an optional one may go', () => {
+  test('deleted fields: a required one is named, an optional one may go', { timeout: 5 * 60_000 }, () => {
     const rng = random(SEED ^ 0x1);
     const keys = nodes(planData).filter((n) => typeof n.path.at(-1) === 'string');
     let refused = 0;
@@ -200,7 +201,7 @@ describe('plan files', () => {
     assert.ok(refused > 100, `most deletions are refused (${refused})`);
   });
 
-  test('wrong types: the field is named', () => {
+  test('wrong types: the field is named', { timeout: 5 * 60_000 }, () => {
     const rng = random(SEED ^ 0x2);
     const all = nodes(planData).filter((n) => n.path.length > 0);
     for (let i = 0; i < 220; i++) {
@@ -213,7 +214,7 @@ describe('plan files', () => {
     }
   });
 
-  test('bad durations: the field is named', () => {
+  test('bad durations: the field is named', { timeout: 5 * 60_000 }, () => {
     const rng = random(SEED ^ 0x3);
     const durations = nodes(planData).filter((n) => typeof n.value === 'string' && DURATION_KEYS.has(String(n.path.at(-1))));
     assert.ok(durations.length >= 15);
@@ -227,7 +228,7 @@ describe('plan files', () => {
     }
   });
 
-  test('bad PromQL: the expression is named, with the parser’s complaint', () => {
+  test('bad PromQL: the expression is named, with the parser’s complaint', { timeout: 5 * 60_000 }, () => {
     const rng = random(SEED ^ 0x4);
     const exprs = nodes(planData).filter((n) => n.path.at(-1) === 'expr' && typeof n.value === 'string');
     assert.ok(exprs.length >= 25);
@@ -242,7 +243,7 @@ describe('plan files', () => {
     }
   });
 
-  test('unknown keys: the key is named', () => {
+  test('unknown keys: the key is named', { timeout: 5 * 60_000 }, () => {
     const rng = random(SEED ^ 0x5);
     const maps = nodes(planData).filter((n) => kindOf(n.value) === 'object');
     for (let i = 0; i < 110; i++) {
@@ -257,7 +258,7 @@ describe('plan files', () => {
     }
   });
 
-  test('garbage YAML, truncated files, binary files and unreadable paths: a line or a field, never a crash', async () => {
+  test('garbage YAML, truncated files, binary files and unreadable paths: a line or a field, never a crash', { timeout: 5 * 60_000 }, async () => {
     const rng = random(SEED ^ 0x6);
     const lines = planText.split('\n');
     const keyLines = lines.map((l, i) => ({ l, i })).filter(({ l }) => /^\s*(- )?[\w#'"-]+:( |$)/.test(l) && !l.trimStart().startsWith('#'));
@@ -315,8 +316,7 @@ describe('plan files', () => {
 
 describe('a running monitor', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: Awaited<ReturnType<typeof fileWorker>> | undefined;
   let plan: Plan;
   let bridge: Bridge;
   let bridgeUrl: string;
@@ -328,21 +328,17 @@ describe('a running monitor', () => {
     const base = withoutChannels(withFixtureCommands(await loadPlanFile(DEFAULT_PLAN_PATH)));
     // Nothing listens there: checks are blind, which opens nothing before the second checkpoint (T+15m).
     plan = { ...base, prometheus: { ...base.prometheus, url: `http://127.0.0.1:${await freePort()}` } };
-    worker = await Worker.create({
-      connection: env.nativeConnection,
+    worker = await fileWorker(env, {
       taskQueue: TASK_QUEUE,
-      workflowBundle: await workflowBundle(),
       activities: createActivities({ logger: silent }),
     });
-    running = worker.run();
     bridge = createBridge({ client: env.client, logger: silent, token, plan, maxBodyBytes: MAX_BODY });
     ({ url: bridgeUrl } = await bridge.listen(0));
   });
 
   after(async () => {
     await bridge?.close();
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await env?.teardown();
   });
 
@@ -367,7 +363,7 @@ describe('a running monitor', () => {
       const s = await handle.query(statusQuery);
       const sentinel = s.incidents.find((i) => i.summary.endsWith(`sentinel ${tag}`));
       return sentinel && sentinel.timeline.length > 0 ? s : undefined;
-    }, 60_000, 100);
+    }, { timeoutMs: 60_000, everyMs: 100 });
   }
 
   type Signal = 'escalate' | 'rollback' | 'acknowledge' | 'resolve' | 'signOff' | 'alertNotification';
@@ -462,7 +458,7 @@ describe('a running monitor', () => {
   /** How the monitor shows a payload: the JSON it received (undefined fields dropped), cut at 500. */
   const shown = (payload: Json): string => JSON.stringify(JSON.parse(JSON.stringify(payload ?? null)) ?? null).slice(0, 500);
 
-  test('fuzzed operator signals: each is recorded in status.rejected, the monitor never fails, and exactly the valid incidents exist', async (t: TestContext) => {
+  test('fuzzed operator signals: each is recorded in status.rejected, the monitor never fails, and exactly the valid incidents exist', { timeout: 5 * 60_000 }, async (t: TestContext) => {
     const rng = random(SEED ^ 0x7);
     const handle = await start('bad-signals');
     const id = 'bad-signals';
@@ -498,7 +494,7 @@ describe('a running monitor', () => {
           const tail = s.rejected.slice(-expected.length).map((r) => ({ message: r.message as Signal, payload: r.payload }));
           const key = (r: { message: string; payload: string }) => `${r.message} ${r.payload}`;
           return JSON.stringify(tail.map(key).sort()) === JSON.stringify(expected.map(key).sort()) ? s : undefined;
-        }, 30_000, 100);
+        }, { timeoutMs: 30_000, everyMs: 100 });
         assert.ok(status.rejected.length <= 50, 'the rejected list stays bounded');
         for (const r of status.rejected.slice(-expected.length)) assert.ok(r.reason.length > 0 && !/TypeError|Cannot read/.test(r.reason), r.reason);
         checked += expected.length;
@@ -535,7 +531,7 @@ describe('a running monitor', () => {
     assert.deepEqual(status.signOffs, []);
   });
 
-  test('fuzzed Alertmanager bodies: 401, 413, 400 naming the field, or a correct 200; repeats open nothing twice', async (t: TestContext) => {
+  test('fuzzed Alertmanager bodies: 401, 413, 400 naming the field, or a correct 200; repeats open nothing twice', { timeout: 5 * 60_000 }, async (t: TestContext) => {
     const rng = random(SEED ^ 0x8);
     const id = 'bad-bodies';
     const handle = await start(id);
@@ -682,7 +678,7 @@ describe('a running monitor', () => {
   });
 });
 
-test('at least 1,000 malformed inputs in all', (t: TestContext) => {
+test('at least 1,000 malformed inputs in all', { timeout: 5 * 60_000 }, (t: TestContext) => {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   t.diagnostic(`${total} malformed inputs: ${JSON.stringify(counts)}`);
   assert.ok(total >= 1000, `${total} malformed inputs`);

@@ -34,7 +34,7 @@ const iso = (sec: number): string => new Date(sec * 1000).toISOString();
 const within = (from: number, to: number) => (t: number) => t >= from && t < to;
 
 describe('evaluateBreaches', () => {
-  it('reports a breach shorter than `for` as a blip, not firing', () => {
+  it('reports a breach shorter than `for` as a blip, not firing', { timeout: 60_000 }, () => {
     const blip = within(T0 + 4 * H, T0 + 4 * H + 2 * M);
     const verdict = evaluateBreaches(input({ series: [series(T0 + 3 * H, T0 + 6 * H, (t) => (blip(t) ? 0.5 : 0.1))] }));
 
@@ -45,7 +45,7 @@ describe('evaluateBreaches', () => {
     assert.equal(verdict.coverage, 1);
   });
 
-  it('fires when the breach lasts exactly `for`', () => {
+  it('fires when the breach lasts exactly `for`', { timeout: 60_000 }, () => {
     // Samples at start .. start + 5m inclusive: 5 minutes between first and last breaching sample.
     const start = T0 + 4 * H;
     const verdict = evaluateBreaches(input({ series: [series(T0 + 3 * H, T0 + 6 * H, (t) => (t >= start && t <= start + 5 * M ? 0.3 : 0.1))] }));
@@ -56,7 +56,7 @@ describe('evaluateBreaches', () => {
     assert.equal(verdict.breaches[0]!.durationSeconds, 5 * M);
   });
 
-  it('does not fire one step short of `for`', () => {
+  it('does not fire one step short of `for`', { timeout: 60_000 }, () => {
     const start = T0 + 4 * H;
     const verdict = evaluateBreaches(input({ series: [series(T0 + 3 * H, T0 + 6 * H, (t) => (t >= start && t < start + 5 * M ? 0.3 : 0.1))] }));
 
@@ -64,7 +64,7 @@ describe('evaluateBreaches', () => {
     assert.equal(verdict.blips, 1);
   });
 
-  it('finds a 30-minute breach that starts and ends between two 3-hourly checks', () => {
+  it('finds a 30-minute breach that starts and ends between two 3-hourly checks', { timeout: 60_000 }, () => {
     const start = T0 + 4 * H + 7 * M;
     const end = start + 30 * M;
     const verdict = evaluateBreaches(input({ series: [series(T0 + 3 * H, T0 + 6 * H, (t) => (within(start, end)(t) ? 0.45 : 0.12))] }));
@@ -81,7 +81,7 @@ describe('evaluateBreaches', () => {
     assert.equal(breach.startObserved, true);
   });
 
-  it('reports a breach still firing at the end of the interval', () => {
+  it('reports a breach still firing at the end of the interval', { timeout: 60_000 }, () => {
     const start = T0 + 5 * H;
     const verdict = evaluateBreaches(input({ series: [series(T0 + 3 * H, T0 + 6 * H, (t) => (t >= start ? 0.3 : 0.1))] }));
 
@@ -91,7 +91,7 @@ describe('evaluateBreaches', () => {
     assert.equal(verdict.breaches[0]!.endReason, null);
   });
 
-  it('reports a breach not yet lasting `for` at the end as pending, not firing', () => {
+  it('reports a breach not yet lasting `for` at the end as pending, not firing', { timeout: 60_000 }, () => {
     const start = T0 + 6 * H - 2 * M;
     const verdict = evaluateBreaches(input({ series: [series(T0 + 3 * H, T0 + 6 * H, (t) => (t >= start ? 0.3 : 0.1))] }));
 
@@ -100,7 +100,7 @@ describe('evaluateBreaches', () => {
     assert.equal(verdict.blips, 0);
   });
 
-  it('counts a breach that began before the interval and fires inside it', () => {
+  it('counts a breach that began before the interval and fires inside it', { timeout: 60_000 }, () => {
     // Began 3 minutes before `from`, lasts 4 more: fires at from + 2m.
     const start = T0 + 3 * H - 3 * M;
     const verdict = evaluateBreaches(input({ series: [series(T0 + 3 * H, T0 + 6 * H, (t) => (within(start, start + 7 * M)(t) ? 0.3 : 0.1))] }));
@@ -109,7 +109,7 @@ describe('evaluateBreaches', () => {
     assert.equal(verdict.breaches[0]!.firingAt, iso(start + 5 * M));
   });
 
-  it('leaves a breach that ended at or before `from` to the previous interval', () => {
+  it('leaves a breach that ended at or before `from` to the previous interval', { timeout: 60_000 }, () => {
     const end = T0 + 3 * H;
     const verdict = evaluateBreaches(input({ series: [series(T0 + 3 * H, T0 + 6 * H, (t) => (within(end - 30 * M, end)(t) ? 0.3 : 0.1))] }));
 
@@ -118,7 +118,7 @@ describe('evaluateBreaches', () => {
     assert.deepEqual(verdict.breaches, []);
   });
 
-  it('is inconclusive, never ok, for an empty result', () => {
+  it('is inconclusive, never ok, for an empty result', { timeout: 60_000 }, () => {
     const verdict = evaluateBreaches(input({ series: [] }));
 
     assert.equal(verdict.state, 'inconclusive');
@@ -127,14 +127,14 @@ describe('evaluateBreaches', () => {
     assert.match(verdict.reason ?? '', /no data/);
   });
 
-  it('is inconclusive for an all-NaN result', () => {
+  it('is inconclusive for an all-NaN result', { timeout: 60_000 }, () => {
     const verdict = evaluateBreaches(input({ series: [series(T0 + 3 * H, T0 + 6 * H, () => NaN)] }));
 
     assert.equal(verdict.state, 'inconclusive');
     assert.match(verdict.reason ?? '', /NaN/);
   });
 
-  it('is inconclusive when a gap inside the interval could hide a breach lasting `for`', () => {
+  it('is inconclusive when a gap inside the interval could hide a breach lasting `for`', { timeout: 60_000 }, () => {
     const gap = within(T0 + 4 * H, T0 + 4 * H + 20 * M);
     const verdict = evaluateBreaches(input({ series: [series(T0 + 3 * H, T0 + 6 * H, (t) => (gap(t) ? undefined : 0.1))] }));
 
@@ -143,14 +143,14 @@ describe('evaluateBreaches', () => {
     assert.ok(verdict.coverage < 1 && verdict.coverage > 0.85);
   });
 
-  it('treats NaN inside the interval as unknown too', () => {
+  it('treats NaN inside the interval as unknown too', { timeout: 60_000 }, () => {
     const gap = within(T0 + 4 * H, T0 + 4 * H + 20 * M);
     const verdict = evaluateBreaches(input({ series: [series(T0 + 3 * H, T0 + 6 * H, (t) => (gap(t) ? NaN : 0.1))] }));
 
     assert.equal(verdict.state, 'inconclusive');
   });
 
-  it('stays ok through a gap too short to hide a breach lasting `for`', () => {
+  it('stays ok through a gap too short to hide a breach lasting `for`', { timeout: 60_000 }, () => {
     const gap = within(T0 + 4 * H, T0 + 4 * H + 2 * M);
     const verdict = evaluateBreaches(input({ series: [series(T0 + 3 * H, T0 + 6 * H, (t) => (gap(t) ? undefined : 0.1))] }));
 
@@ -158,7 +158,7 @@ describe('evaluateBreaches', () => {
     assert.ok(verdict.coverage < 1);
   });
 
-  it('breaks a breach at a missing sample, and reports what may hide there', () => {
+  it('breaks a breach at a missing sample, and reports what may hide there', { timeout: 60_000 }, () => {
     // 3m breaching, one sample missing, 3m breaching: neither half lasts 5m, together they might.
     const start = T0 + 4 * H;
     const verdict = evaluateBreaches(
@@ -172,7 +172,7 @@ describe('evaluateBreaches', () => {
     assert.deepEqual(verdict.breaches, []);
   });
 
-  it('reports a firing breach ended by missing data as such', () => {
+  it('reports a firing breach ended by missing data as such', { timeout: 60_000 }, () => {
     const start = T0 + 4 * H;
     const verdict = evaluateBreaches(
       input({ series: [series(T0 + 3 * H, T0 + 6 * H, (t) => (t >= start + 10 * M ? undefined : t >= start ? 0.3 : 0.1))] }),
@@ -184,7 +184,7 @@ describe('evaluateBreaches', () => {
     assert.equal(verdict.stillFiring, false);
   });
 
-  it('supports `<` (a pass rate below target)', () => {
+  it('supports `<` (a pass rate below target)', { timeout: 60_000 }, () => {
     const dip = within(T0 + 5 * H, T0 + 5 * H + 6 * M);
     const verdict = evaluateBreaches(
       input({
@@ -200,7 +200,7 @@ describe('evaluateBreaches', () => {
     assert.equal(verdict.breaches[0]!.startedAt, iso(T0 + 5 * H));
   });
 
-  it('supports `==` (service down) and fires after `for`', () => {
+  it('supports `==` (service down) and fires after `for`', { timeout: 60_000 }, () => {
     const down = within(T0 + 4 * H, T0 + 4 * H + 2 * M);
     const verdict = evaluateBreaches(
       input({
@@ -218,7 +218,7 @@ describe('evaluateBreaches', () => {
     assert.equal(verdict.breaches[0]!.endedAt, iso(T0 + 4 * H + 2 * M));
   });
 
-  it('evaluates each series apart and merges them, worst across', () => {
+  it('evaluates each series apart and merges them, worst across', { timeout: 60_000 }, () => {
     const a = series(T0 + 3 * H, T0 + 6 * H, () => 0.1, { instance: 'a' });
     const b = series(T0 + 3 * H, T0 + 6 * H, (t) => (within(T0 + 4 * H, T0 + 4 * H + 10 * M)(t) ? 0.9 : 0.15), { instance: 'b' });
     const verdict = evaluateBreaches(input({ series: [a, b] }));
@@ -228,7 +228,7 @@ describe('evaluateBreaches', () => {
     assert.deepEqual(verdict.breaches.map((x) => x.labels), [{ instance: 'b' }]);
   });
 
-  it('does not treat a series that stopped existing while others report as unknown', () => {
+  it('does not treat a series that stopped existing while others report as unknown', { timeout: 60_000 }, () => {
     const a = series(T0 + 3 * H, T0 + 6 * H, () => 0.1, { instance: 'a' });
     const b = series(T0 + 3 * H, T0 + 6 * H, (t) => (t < T0 + 4 * H ? 0.1 : undefined), { instance: 'b' });
     const verdict = evaluateBreaches(input({ series: [a, b] }));
@@ -237,7 +237,7 @@ describe('evaluateBreaches', () => {
     assert.equal(verdict.coverage, 1);
   });
 
-  it('caps the breaches it lists but counts them all', () => {
+  it('caps the breaches it lists but counts them all', { timeout: 60_000 }, () => {
     // Breaching 6 of every 10 minutes for 3 hours: 18 firing breaches.
     const flapping = (t: number) => (Math.floor(t / 60) % 10 < 6 ? 0.3 : 0.1);
     const verdict = evaluateBreaches(input({ maxBreaches: 5, series: [series(T0 + 3 * H, T0 + 6 * H, flapping)] }));
@@ -248,7 +248,7 @@ describe('evaluateBreaches', () => {
 });
 
 describe('evaluationGrid', () => {
-  it('aligns to the step and starts `for` before the interval', () => {
+  it('aligns to the step and starts `for` before the interval', { timeout: 60_000 }, () => {
     const grid = evaluationGrid((T0 + 3 * H + 7) * 1000, (T0 + 6 * H + 7) * 1000, 300, 15);
 
     assert.deepEqual(grid, { startMs: (T0 + 3 * H - 300) * 1000, endMs: (T0 + 6 * H) * 1000 });

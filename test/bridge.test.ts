@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { request } from 'undici';
 import { createActivities } from '../src/activities/index.js';
@@ -17,19 +16,19 @@ import { startMonitor } from '../src/monitor-client.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import type { Plan } from '../src/plan/schema.js';
 import { incidentQuery, monitorWorkflowId, statusQuery, type IncidentSummary } from '../src/workflows/messages.js';
-import { newToken, postAlerts, waitFor, webhookAlert, webhookPayload, pagerDutyOnly } from './support/alerts.js';
+import { newToken, postAlerts, webhookAlert, webhookPayload, pagerDutyOnly } from './support/alerts.js';
 import { withFixtureCommands } from './support/plans.js';
 import { freePort } from './support/prometheus.js';
 import { startPagerDutyReceiver, type PagerDutyReceiver } from './support/receivers.js';
-import { devServerEnv, workflowBundle } from './support/temporal.js';
+import { devServerEnv } from './support/temporal.js';
+import { fileWorker, waitFor } from './support/harness.js';
 
 const TASK_QUEUE = 'bridge-test';
 const silent = pino({ level: 'silent' });
 const token = newToken();
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+let worker: Awaited<ReturnType<typeof fileWorker>> | undefined;
 let bridge: Bridge;
 let url: string;
 let plan: Plan;
@@ -42,28 +41,24 @@ before(async () => {
   plan = { ...base, prometheus: { ...base.prometheus, url: `http://127.0.0.1:${await freePort()}` } };
   // The plan pages P0/P1 through PagerDuty: a loopback stand-in receives them.
   pagerduty = await startPagerDutyReceiver();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
+  worker = await fileWorker(env, {
     taskQueue: TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
     activities: createActivities({
       logger: silent,
       env: { [plan.channels.pagerdutyRoutingKeyEnv ?? 'PAGERDUTY_ROUTING_KEY']: 'R'.repeat(32) },
       pagerdutyUrl: pagerduty.url,
     }),
   });
-  running = worker.run();
   bridge = createBridge({ client: env.client, logger: silent, token });
   ({ url } = await bridge.listen(0));
-});
+}, { timeout: 3 * 60_000 });
 
 after(async () => {
   await bridge?.close();
-  worker?.shutdown();
-  await running;
+  await worker?.stop();
   await pagerduty?.close();
   await env?.teardown();
-});
+}, { timeout: 3 * 60_000 });
 
 async function start(deploymentId: string, service = plan.service): Promise<string> {
   const deployment = { id: deploymentId, version: '4.0.0', service, deployedAt: new Date().toISOString() };
@@ -97,7 +92,7 @@ const passRateLow = (labels: Record<string, string>, overrides: Partial<Omit<Web
   webhookAlert({ ...overrides, labels: { alertname: 'TestPassRateLow', priority: 'P1', plan: plan.name, ...labels } });
 
 describe('the payload', () => {
-  test('an alert becomes what the monitor dedups on: fingerprint, normalised startsAt, status; no end while firing', () => {
+  test('an alert becomes what the monitor dedups on: fingerprint, normalised startsAt, status; no end while firing', { timeout: 3 * 60_000 }, () => {
     const firing = webhookAlert({ labels: { alertname: 'HighErrorRate', service: 'genesis' }, annotations: { description: 'only a description' } });
     assert.deepEqual(toBridgedAlert(firing), {
       fingerprint: firing.fingerprint,
@@ -116,7 +111,7 @@ describe('the payload', () => {
 describe('requests Alertmanager must not retry', () => {
   const valid = () => webhookPayload([passRateLow({ deployment_id: 'nobody' })]);
 
-  test('no token, or a wrong one: 401, and nothing is looked up', async () => {
+  test('no token, or a wrong one: 401, and nothing is looked up', { timeout: 3 * 60_000 }, async () => {
     const none = await postAlerts(url, null, valid());
     assert.equal(none.status, 401);
     const wrong = await postAlerts(url, `${token}x`, valid());
@@ -126,7 +121,7 @@ describe('requests Alertmanager must not retry', () => {
     await otherScheme.body.dump();
   });
 
-  test('a 10 MB body is refused with 413 without being read, declared or chunked', async () => {
+  test('a 10 MB body is refused with 413 without being read, declared or chunked', { timeout: 3 * 60_000 }, async () => {
     const tenMegabytes = Buffer.alloc(10 * 1024 * 1024, 0x20);
     const declared = await request(`${url}/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: tenMegabytes });
     assert.equal(declared.statusCode, 413);
@@ -140,7 +135,7 @@ describe('requests Alertmanager must not retry', () => {
     await chunked.body.dump();
   });
 
-  test('malformed JSON, another payload version or a missing field: 400 naming the problem', async () => {
+  test('malformed JSON, another payload version or a missing field: 400 naming the problem', { timeout: 3 * 60_000 }, async () => {
     const notJson = await postAlerts(url, token, '{"version": "4", "alerts": [');
     assert.equal(notJson.status, 400);
     assert.match(notJson.body.error ?? '', /^not JSON/);
@@ -155,7 +150,7 @@ describe('requests Alertmanager must not retry', () => {
     assert.match(missing.body.error ?? '', /alerts\[0\]\.fingerprint/);
   });
 
-  test('an alert for no running monitor: 200, reported in the answer and the metric, nothing opened', async () => {
+  test('an alert for no running monitor: 200, reported in the answer and the metric, nothing opened', { timeout: 3 * 60_000 }, async () => {
     const before = await metric('deploywatch_bridge_unknown_deployment_alerts_total');
     const answer = await postAlerts(
       url,
@@ -176,7 +171,7 @@ describe('requests Alertmanager must not retry', () => {
 });
 
 describe('alerts for running monitors', () => {
-  test('the same notification delivered twice (and once more concurrently) opens exactly one incident', async () => {
+  test('the same notification delivered twice (and once more concurrently) opens exactly one incident', { timeout: 3 * 60_000 }, async () => {
     const workflowId = await start('bridge-repeat');
     const payload = webhookPayload([passRateLow({ deployment_id: 'bridge-repeat' })]);
 
@@ -204,7 +199,7 @@ describe('alerts for running monitors', () => {
     assert.equal(paged.length, 1, 'one PagerDuty incident');
   });
 
-  test('firing, then resolved: the incident records Alertmanager\'s resolution as evidence', async () => {
+  test('firing, then resolved: the incident records Alertmanager\'s resolution as evidence', { timeout: 3 * 60_000 }, async () => {
     const workflowId = await start('bridge-resolve');
     const firing = passRateLow({ deployment_id: 'bridge-resolve' }, { startsAt: '2025-10-20T11:00:00Z' });
     assert.equal((await postAlerts(url, token, webhookPayload([firing]))).status, 200);
@@ -225,7 +220,7 @@ describe('alerts for running monitors', () => {
     assert.equal((await incidents(workflowId)).length, 1, 'a resolution opens nothing');
   });
 
-  test('by service label: the newest running monitor of that service, never a stopped one', async () => {
+  test('by service label: the newest running monitor of that service, never a stopped one', { timeout: 3 * 60_000 }, async () => {
     const service = 'bridge-routing-svc';
     const older = await start('route-older', service);
     const newer = await start('route-newer', service);
@@ -247,7 +242,7 @@ describe('alerts for running monitors', () => {
 });
 
 describe('service', () => {
-  test('Temporal unreachable: 503, so Alertmanager retries', async () => {
+  test('Temporal unreachable: 503, so Alertmanager retries', { timeout: 3 * 60_000 }, async () => {
     const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
     const offline = createBridge({ client: new Client({ connection }), logger: silent, token, temporalTimeoutMs: 3_000 });
     const { url: offlineUrl } = await offline.listen(0);
@@ -265,7 +260,7 @@ describe('service', () => {
     }
   });
 
-  test("given a plan, alerts that are not the plan's are reported, not forwarded", async () => {
+  test("given a plan, alerts that are not the plan's are reported, not forwarded", { timeout: 3 * 60_000 }, async () => {
     const planned = createBridge({ client: env.client, logger: silent, token, plan });
     const { url: plannedUrl } = await planned.listen(0);
     try {
@@ -278,7 +273,7 @@ describe('service', () => {
     }
   });
 
-  test('/healthz and /metrics answer without a token', async () => {
+  test('/healthz and /metrics answer without a token', { timeout: 3 * 60_000 }, async () => {
     const health = await request(`${url}/healthz`);
     assert.equal(health.statusCode, 200);
     await health.body.dump();
@@ -299,7 +294,7 @@ describe('service', () => {
     await wrongMethod.body.dump();
   });
 
-  test('beside the worker: DEPLOYWATCH_BRIDGE_EMBED=1 serves while the worker runs and stops with it', async () => {
+  test('beside the worker: DEPLOYWATCH_BRIDGE_EMBED=1 serves while the worker runs and stops with it', { timeout: 3 * 60_000 }, async () => {
     const port = await freePort();
     const embedEnv = { DEPLOYWATCH_BRIDGE_EMBED: '1', DEPLOYWATCH_BRIDGE_TOKEN: token, DEPLOYWATCH_BRIDGE_PORT: String(port) };
     const saved = process.env.TEMPORAL_ADDRESS;
@@ -318,7 +313,7 @@ describe('service', () => {
     }
   });
 
-  test('start-up configuration fails fast with a message that says what to set', () => {
+  test('start-up configuration fails fast with a message that says what to set', { timeout: 3 * 60_000 }, () => {
     assert.throws(() => bridgeConfigFromEnv({}), /DEPLOYWATCH_BRIDGE_TOKEN is not set/);
     assert.throws(() => bridgeConfigFromEnv({ DEPLOYWATCH_BRIDGE_TOKEN: 'short' }), /at least 16 characters/);
     assert.throws(() => bridgeConfigFromEnv({ DEPLOYWATCH_BRIDGE_TOKEN: token, DEPLOYWATCH_BRIDGE_PORT: 'http' }), /DEPLOYWATCH_BRIDGE_PORT="http"/);

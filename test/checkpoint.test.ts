@@ -14,6 +14,7 @@ import type { CheckpointResult, Observation } from '../src/plan/results.js';
 import { buildSchedule, type Checkpoint } from '../src/plan/schedule.js';
 import type { AlertRule, CommandSpec, Plan } from '../src/plan/schema.js';
 import { genesisHistory, type GenesisHistoryOptions } from './support/genesis-history.js';
+import { waitFor } from './support/harness.js';
 import { withFixtureCommands } from './support/plans.js';
 import {
   freePort,
@@ -171,7 +172,7 @@ const findingsOf = (result: CheckpointResult, alert: string) => result.findings.
 before(async () => {
   plan = await loadPlanFile(DEFAULT_PLAN_PATH);
   activity = createCheckpointActivity({ logger });
-});
+}, { timeout: 3 * 60_000 });
 
 describe('alerts of the default plan against real Prometheus', () => {
   let prometheus: RunningPrometheus | undefined;
@@ -186,7 +187,7 @@ describe('alerts of the default plan against real Prometheus', () => {
   });
 
   for (const [i, scenario] of SCENARIOS.entries()) {
-    it(`${scenario.alert} fires when its condition holds for its for-duration, and not for a shorter blip`, async () => {
+    it(`${scenario.alert} fires when its condition holds for its for-duration, and not for a shorter blip`, { timeout: 3 * 60_000 }, async () => {
       const rule = plan.alerts.find((a) => a.name === scenario.alert)!;
       const slot = slotStart(i);
 
@@ -213,7 +214,7 @@ describe('alerts of the default plan against real Prometheus', () => {
     });
   }
 
-  it('finds a 30-minute breach between two passive-phase checks with its start and end', async () => {
+  it('finds a 30-minute breach between two passive-phase checks with its start and end', { timeout: 3 * 60_000 }, async () => {
     const fixture = { ...withFixtureCommands(p), prometheus: p.prometheus };
     const schedule = buildSchedule(fixture);
     const checkpoint = schedule.find((c) => c.offsetSeconds === 30 * H)!;
@@ -241,7 +242,7 @@ describe('alerts of the default plan against real Prometheus', () => {
     assert.ok(observation.commands.every((c) => c.ok));
   });
 
-  it('keeps each checkpoint’s observation small for the default plan', async () => {
+  it('keeps each checkpoint’s observation small for the default plan', { timeout: 3 * 60_000 }, async () => {
     const fixture = { ...withFixtureCommands(p), prometheus: p.prometheus };
     const checkpoint = buildSchedule(fixture).find((c) => c.offsetSeconds === 3.25 * H)!;
     const input = inputFor(fixture, checkpoint, checkpoint.offsetSeconds - 15 * M);
@@ -253,7 +254,7 @@ describe('alerts of the default plan against real Prometheus', () => {
     assert.ok(JSON.stringify(observation).length <= 4096, `${JSON.stringify(observation).length} bytes`);
   });
 
-  it('reads every SLO row at the evaluation time, with phase targets and the interval’s worst', async () => {
+  it('reads every SLO row at the evaluation time, with phase targets and the interval’s worst', { timeout: 3 * 60_000 }, async () => {
     const checkpoint = checkpointFor(slotStart(8) + FIRE_AT + 2 * M, 'intensive');
     const input = inputFor(p, checkpoint, checkpoint.offsetSeconds - 15 * M);
 
@@ -270,7 +271,7 @@ describe('alerts of the default plan against real Prometheus', () => {
 });
 
 describe('when Prometheus cannot be asked', () => {
-  it('is inconclusive, never a pass, and raises MonitoringBlind after consecutive checks', async () => {
+  it('is inconclusive, never a pass, and raises MonitoringBlind after consecutive checks', { timeout: 3 * 60_000 }, async () => {
     const port = await freePort();
     const p = { ...withFixtureCommands(plan), prometheus: { ...plan.prometheus, url: `http://127.0.0.1:${port}` } };
     const quick = createCheckpointActivity({ logger, prometheusClient: (url) => createPrometheusClient({ baseUrl: url, backoffMs: 10 }) });
@@ -299,7 +300,7 @@ describe('when Prometheus cannot be asked', () => {
     assert.notEqual(second!.health, 'healthy');
   });
 
-  it('reports invalid PromQL that reaches Prometheus as a plan error, and judges the rest', async () => {
+  it('reports invalid PromQL that reaches Prometheus as a plan error, and judges the rest', { timeout: 3 * 60_000 }, async () => {
     const prometheus = await startPrometheus({ history: openMetrics(genesisHistory({ fromSec: T0 - H, toSec: T0 + H, stepSec: STEP })) });
     try {
       const broken: AlertRule = { ...plan.alerts.find((a) => a.name === 'HighErrorRate')!, expr: 'sum(rate(genesis_errors_total[5m]' };
@@ -325,17 +326,15 @@ describe('when Prometheus cannot be asked', () => {
 });
 
 describe('the alerts Prometheus itself has firing', () => {
-  it('lists them at the evaluation time', async () => {
+  it('lists them at the evaluation time', { timeout: 3 * 60_000 }, async () => {
     const rules = JSON.stringify({ groups: [{ name: 'test', rules: [{ alert: 'AlwaysFiring', expr: 'vector(1)', for: '0s' }] }] });
     const prometheus = await startPrometheus({ rules: [rules], evaluationIntervalSeconds: 1 });
     try {
-      // Wait for the first rule evaluation.
-      for (;;) {
+      await waitFor('the first rule evaluation', async () => {
         const res = await request(`${prometheus.url}/api/v1/alerts`);
         const body = (await res.body.json()) as { data: { alerts: unknown[] } };
-        if (body.data.alerts.length > 0) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+        return body.data.alerts.length > 0 ? true : undefined;
+      }, { timeoutMs: 60_000, everyMs: 200 });
       const p = { ...plan, prometheus: { ...plan.prometheus, url: prometheus.url } };
       const now = Date.now();
       const input = { ...inputFor(p, checkpointFor(0, 'intensive'), 0), evaluationTime: new Date(now).toISOString(), intervalStart: new Date(now - 15 * 60_000).toISOString() };
@@ -375,7 +374,7 @@ describe('test commands, JUnit and the Pushgateway', () => {
     };
   }
 
-  it('judges a pytest-like run with failures as TestPassRateLow, naming the failing tests, and pushes its counts', async () => {
+  it('judges a pytest-like run with failures as TestPassRateLow, naming the failing tests, and pushes its counts', { timeout: 3 * 60_000 }, async () => {
     const tests: CommandSpec = { title: 'Production tests', argv: [join(FIXTURES, 'junit-report.sh'), '{junit}', '18', '2'], timeoutSeconds: 30, junit: true, env: {} };
     const input = commandsOnly({ 'production-tests': tests }, 'genesis/4.0.0');
 
@@ -405,7 +404,7 @@ describe('test commands, JUnit and the Pushgateway', () => {
     }
   });
 
-  it('carries on when the Pushgateway cannot be reached: pushing is for dashboards only', async () => {
+  it('carries on when the Pushgateway cannot be reached: pushing is for dashboards only', { timeout: 3 * 60_000 }, async () => {
     const tests: CommandSpec = { title: 'Production tests', argv: [join(FIXTURES, 'junit-report.sh'), '{junit}', '20', '0'], timeoutSeconds: 30, junit: true, env: {} };
     const input = commandsOnly({ 'production-tests': tests });
     input.prometheus = { ...input.prometheus!, pushgatewayUrl: `http://127.0.0.1:${await freePort()}` };
@@ -416,7 +415,7 @@ describe('test commands, JUnit and the Pushgateway', () => {
     assert.equal(observation.commands[0]!.tests?.passRate, 100);
   });
 
-  it('runs the example service’s real pytest suite through the production-tests command path', async () => {
+  it('runs the example service’s real pytest suite through the production-tests command path', { timeout: 3 * 60_000 }, async () => {
     const target = await startMetricsTarget({ genesis_service_up: 1, genesis_error_ratio: 0 });
     try {
       const production = (await loadPlanFile(DEFAULT_PLAN_PATH)).commands['production-tests']!;
@@ -448,7 +447,7 @@ describe('test commands, JUnit and the Pushgateway', () => {
     }
   });
 
-  it('counts log-review errors and warnings over the whole output, not just the tail', async () => {
+  it('counts log-review errors and warnings over the whole output, not just the tail', { timeout: 3 * 60_000 }, async () => {
     const script = 'i=0; while [ $i -lt 3000 ]; do echo "2025-10-20 ERROR genesis: request $i failed"; echo "WARNING: slow call $i"; echo "info $i"; i=$((i+1)); done';
     const review: CommandSpec = { title: 'Log review', argv: ['sh', '-c', script], timeoutSeconds: 30, junit: false, env: {} };
     const input = commandsOnly({ 'log-review': review });
@@ -462,7 +461,7 @@ describe('test commands, JUnit and the Pushgateway', () => {
     assert.match(findingsOf(result, 'LogErrors')[0]?.summary ?? '', /3000 errors \(max 0\), 3000 warnings \(max 50\)/);
   });
 
-  it('counts the journal’s own priorities in journalctl -o json output', async () => {
+  it('counts the journal’s own priorities in journalctl -o json output', { timeout: 3 * 60_000 }, async () => {
     const lines = [
       '{"PRIORITY":"3","MESSAGE":"db connection lost"}',
       '{"PRIORITY":"4","MESSAGE":"retrying"}',

@@ -43,7 +43,7 @@ let plan: Plan;
 before(async () => {
   compose = parse(await readFile(join(ROOT, 'docker-compose.yml'), 'utf8')) as Compose;
   plan = await loadPlanFile(DEFAULT_PLAN_PATH);
-});
+}, { timeout: 60_000 });
 
 const service = (name: string): Service => {
   const found = compose.services[name];
@@ -81,7 +81,7 @@ function checkAddress(address: string, where: string): void {
   assert.equal(Number(port), listenPort(host!), `${where}: ${host} listens on ${listenPort(host!)}`);
 }
 
-test('Temporal: official server image on PostgreSQL, schemas set up by the admin tools first, never auto-setup', async () => {
+test('Temporal: official server image on PostgreSQL, schemas set up by the admin tools first, never auto-setup', { timeout: 60_000 }, async () => {
   for (const [name, s] of Object.entries(compose.services)) {
     assert.ok(!s.image?.includes('auto-setup'), `${name} does not use the deprecated auto-setup image`);
   }
@@ -103,7 +103,7 @@ test('Temporal: official server image on PostgreSQL, schemas set up by the admin
   for (const key of SEARCH_ATTRIBUTES) assert.match(setup, new RegExp(`\\b${key.name}\\b`), `temporal-setup creates ${key.name}`);
 });
 
-test('every local file or folder the compose file refers to exists', () => {
+test('every local file or folder the compose file refers to exists', { timeout: 60_000 }, () => {
   for (const [name, s] of Object.entries(compose.services)) {
     for (const { host } of binds(s)) assert.ok(existsSync(join(ROOT, host)), `${name} mounts ${host}`);
     if (s.build !== undefined) {
@@ -118,7 +118,7 @@ test('every local file or folder the compose file refers to exists', () => {
   }
 });
 
-test('every generated file under deploy/ is exactly what `deploywatch plan render` produces from the plan now', async () => {
+test('every generated file under deploy/ is exactly what `deploywatch plan render` produces from the plan now', { timeout: 60_000 }, async () => {
   for (const kind of RENDER_KINDS) {
     const file = DEPLOY_FILES[kind];
     const { stdout } = await run(process.execPath, [CLI, 'plan', 'render', kind], { cwd: ROOT });
@@ -130,7 +130,7 @@ test('every generated file under deploy/ is exactly what `deploywatch plan rende
   }
 });
 
-test('the generated files are mounted where the services read them', () => {
+test('the generated files are mounted where the services read them', { timeout: 60_000 }, () => {
   const prometheus = binds(service('prometheus'));
   assert.ok(prometheus.some((b) => b.host === `./${DEPLOY_FILES.prometheus}` && b.container === '/etc/prometheus/prometheus.yml'));
   assert.ok(prometheus.some((b) => b.host === `./${DEPLOY_FILES.rules}` && b.container === RULES_PATH));
@@ -141,7 +141,7 @@ test('the generated files are mounted where the services read them', () => {
   assert.ok(flags(service('alertmanager')).includes('--config.file=/etc/alertmanager/alertmanager.yml'));
 });
 
-test("ports are unique, published on loopback only, and each is the service's own", () => {
+test("ports are unique, published on loopback only, and each is the service's own", { timeout: 60_000 }, () => {
   const published = new Map<string, string>();
   for (const [name, s] of Object.entries(compose.services)) {
     for (const port of s.ports ?? []) {
@@ -156,7 +156,7 @@ test("ports are unique, published on loopback only, and each is the service's ow
   assert.equal(published.get('3000'), 'grafana', 'the seed: Grafana at localhost:3000');
 });
 
-test('Prometheus alerts the compose Alertmanager and scrapes compose services on their ports', async () => {
+test('Prometheus alerts the compose Alertmanager and scrapes compose services on their ports', { timeout: 60_000 }, async () => {
   const config = parse(await text(DEPLOY_FILES.prometheus)) as {
     rule_files: string[];
     alerting: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
@@ -174,7 +174,7 @@ test('Prometheus alerts the compose Alertmanager and scrapes compose services on
   assert.deepEqual(jobs['deploywatch-bridge'], ['bridge:9095']);
 });
 
-test("Alertmanager posts to the bridge service's port with the token the bridge is given, and has its secrets", async () => {
+test("Alertmanager posts to the bridge service's port with the token the bridge is given, and has its secrets", { timeout: 60_000 }, async () => {
   const config = parse(await text(DEPLOY_FILES.alertmanager)) as {
     receivers: Array<{
       name: string;
@@ -205,7 +205,7 @@ test("Alertmanager posts to the bridge service's port with the token the bridge 
   assert.equal(service('bridge').environment?.DEPLOYWATCH_BRIDGE_HOST, '0.0.0.0', 'reachable from the alertmanager container');
 });
 
-test('Grafana: the datasource the dashboard names, at the compose Prometheus; the dashboard folder the provider reads', async () => {
+test('Grafana: the datasource the dashboard names, at the compose Prometheus; the dashboard folder the provider reads', { timeout: 60_000 }, async () => {
   const grafana = binds(service('grafana'));
   const provisioning = grafana.find((b) => b.container === '/etc/grafana/provisioning')!;
   const datasources = parse(await text(join(provisioning.host, 'datasources', 'prometheus.yml'))) as { datasources: Array<{ uid: string; url: string }> };
@@ -221,7 +221,7 @@ test('Grafana: the datasource the dashboard names, at the compose Prometheus; th
   assert.equal(providers.providers[0]?.options.path, folder.container);
 });
 
-test('dependencies exist; the worker and bridge wait for the namespace and search attributes', () => {
+test('dependencies exist; the worker and bridge wait for the namespace and search attributes', { timeout: 60_000 }, () => {
   for (const [name, s] of Object.entries(compose.services)) {
     for (const target of Object.keys(dependsOn(s))) assert.ok(compose.services[target], `${name} depends on ${target}, which exists`);
   }
@@ -233,7 +233,7 @@ test('dependencies exist; the worker and bridge wait for the namespace and searc
   assert.deepEqual(service('bridge').command, ['npx', 'tsx', 'src/bridge/main.ts']);
 });
 
-test('the worker receives every secret variable the plan names for its channels', () => {
+test('the worker receives every secret variable the plan names for its channels', { timeout: 60_000 }, () => {
   const env = service('worker').environment ?? {};
   const names = [
     ...Object.values(plan.channels.slackWebhookEnv),
@@ -243,7 +243,7 @@ test('the worker receives every secret variable the plan names for its channels'
   for (const name of names) assert.equal(env[name], `\${${name}:-}`, `worker passes ${name} through`);
 });
 
-test('the image: node:20-slim, installed with npm ci, run through tsx', async () => {
+test('the image: node:20-slim, installed with npm ci, run through tsx', { timeout: 60_000 }, async () => {
   const dockerfile = await text('Dockerfile');
   assert.match(dockerfile, /^FROM node:20-slim$/m);
   assert.match(dockerfile, /^RUN npm ci\b/m);

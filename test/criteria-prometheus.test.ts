@@ -106,7 +106,7 @@ describe('success criteria over backfilled 48-hour histories', () => {
   };
   const window48 = (s: Scenario, options?: Parameters<typeof evaluate>[2]) => evaluate(deployedAt(s), deployedAt(s) + 48 * H, options);
 
-  it('passes every criterion for a healthy deployment, in the seed order', async () => {
+  it('passes every criterion for a healthy deployment, in the seed order', { timeout: 3 * 60_000 }, async () => {
     const results = await window48('healthy', {
       testRuns: [{ at: iso(deployedAt('healthy') + 12 * H), command: 'full-suite', passRate: 99 }],
     });
@@ -122,7 +122,7 @@ describe('success criteria over backfilled 48-hour histories', () => {
     assert.match(byId(results, 'error-rate').detail, /all 576 5m windows within the limit/);
   });
 
-  it("fails the test pass rate on the monitor's own run even when Prometheus is fine: the worse of both", async () => {
+  it("fails the test pass rate on the monitor's own run even when Prometheus is fine: the worse of both", { timeout: 3 * 60_000 }, async () => {
     const runAt = iso(deployedAt('healthy') + 30 * H);
     const result = byId(await window48('healthy', { testRuns: [{ at: runAt, command: 'full-suite', passRate: 96 }] }), 'test-pass-rate');
     assert.equal(result.passed, false);
@@ -130,7 +130,7 @@ describe('success criteria over backfilled 48-hour histories', () => {
     assert.equal(result.worstAt, runAt);
   });
 
-  it('fails the error rate for a half-hour burst that ended long before the end, at the burst', async () => {
+  it('fails the error rate for a half-hour burst that ended long before the end, at the burst', { timeout: 3 * 60_000 }, async () => {
     const results = await window48('errorBurst');
     const errors = byId(results, 'error-rate');
     assert.equal(errors.passed, false, errors.detail);
@@ -143,7 +143,7 @@ describe('success criteria over backfilled 48-hour histories', () => {
     assert.ok(Math.abs(byId(results, 'performance-baseline').value! - 5) < 0.5, byId(results, 'performance-baseline').detail);
   });
 
-  it('fails P95 latency for a regression in phase 3, reporting when', async () => {
+  it('fails P95 latency for a regression in phase 3, reporting when', { timeout: 3 * 60_000 }, async () => {
     const results = await window48('latencyPhase3');
     const p95 = byId(results, 'p95-latency');
     assert.equal(p95.passed, false, p95.detail);
@@ -156,7 +156,7 @@ describe('success criteria over backfilled 48-hour histories', () => {
     assert.match(byId(results, 'performance-baseline').detail, /HTDAG decomposition: 77 ms vs baseline 110 ms \(-30%\)/);
   });
 
-  it('fails resource stability for a steady memory leak, and the baseline for HTDAG 20% slower', async () => {
+  it('fails resource stability for a steady memory leak, and the baseline for HTDAG 20% slower', { timeout: 3 * 60_000 }, async () => {
     const results = await window48('memoryLeak');
     const resources = byId(results, 'resource-stability');
     assert.equal(resources.passed, false, resources.detail);
@@ -171,20 +171,20 @@ describe('success criteria over backfilled 48-hour histories', () => {
     assertPassed(results, ['test-pass-rate', 'error-rate', 'p95-latency', 'uptime']);
   });
 
-  it('judges an extension period on its own', async () => {
+  it('judges an extension period on its own', { timeout: 3 * 60_000 }, async () => {
     const start = deployedAt('errorBurst') + 24 * H;
     const results = await evaluate(start, start + 24 * H);
     assertPassed(results, ['error-rate', 'p95-latency', 'uptime', 'performance-baseline', 'resource-stability']);
     assert.match(byId(results, 'error-rate').detail, /all 288 5m windows/);
   });
 
-  it('gives the same verdicts when every range query has to be split into chunks', async () => {
+  it('gives the same verdicts when every range query has to be split into chunks', { timeout: 3 * 60_000 }, async () => {
     const whole = await window48('latencyPhase3');
     const chunked = await window48('latencyPhase3', { maxPointsPerRequest: 50 });
     assert.deepEqual(chunked, whole);
   });
 
-  it('never passes without data: every Prometheus criterion is inconclusive', async () => {
+  it('never passes without data: every Prometheus criterion is inconclusive', { timeout: 3 * 60_000 }, async () => {
     const results = await evaluate(T0 - 3 * DAY, T0 - DAY);
     for (const id of ['test-pass-rate', 'error-rate', 'p95-latency', 'uptime', 'performance-baseline', 'resource-stability'] as const) {
       const r = byId(results, id);
@@ -195,7 +195,7 @@ describe('success criteria over backfilled 48-hour histories', () => {
     assertPassed(results, ['no-unresolved-p1', 'zero-rollbacks']);
   });
 
-  it('records a query Prometheus rejects as inconclusive instead of failing the activity', async () => {
+  it('records a query Prometheus rejects as inconclusive instead of failing the activity', { timeout: 3 * 60_000 }, async () => {
     const evaluateCriteria = createCriteriaActivity();
     const broken = { ...plan.slos, critical: plan.slos.critical.map((s) => (s.id === 'p95-latency' ? { ...s, expr: 'histogram_quantile(0.95, genesis_test_pass_rate[5m])' } : s)) };
     const results = await evaluateCriteria({
@@ -213,7 +213,7 @@ describe('success criteria over backfilled 48-hour histories', () => {
     assert.match(p95.detail, /query .* failed/);
   });
 
-  it('averages a bare gauge over each window, and leaves range expressions alone', () => {
+  it('averages a bare gauge over each window, and leaves range expressions alone', { timeout: 3 * 60_000 }, () => {
     assert.equal(hasRangeSelector('genesis_test_pass_rate'), false);
     assert.equal(hasRangeSelector('x{le=~"[0-9]"}'), false);
     assert.equal(hasRangeSelector('sum(rate(x[5m]))'), true);

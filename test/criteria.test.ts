@@ -120,21 +120,21 @@ function incident(overrides: Partial<IncidentSummary>): IncidentSummary {
 }
 
 describe('the criteria grid', () => {
-  it('tiles (from, to] with one point per window, ending at `to`', () => {
+  it('tiles (from, to] with one point per window, ending at `to`', { timeout: 60_000 }, () => {
     const grid = windowGrid(FROM * 1000, TO * 1000, 300);
     assert.equal(grid.count, 576);
     assert.equal(grid.startMs, (FROM + 300) * 1000);
     assert.equal(grid.endMs, TO * 1000);
   });
 
-  it('judges a window shorter than one step by its last point', () => {
+  it('judges a window shorter than one step by its last point', { timeout: 60_000 }, () => {
     const grid = windowGrid(FROM * 1000, (FROM + 120) * 1000, 300);
     assert.deepEqual(grid, { startMs: (FROM + 120) * 1000, endMs: (FROM + 120) * 1000, stepSeconds: 300, count: 1 });
   });
 });
 
 describe('sustained criteria: every window, not the average', () => {
-  it('passes a healthy window on all eight criteria, in the seed order', () => {
+  it('passes a healthy window on all eight criteria, in the seed order', { timeout: 60_000 }, () => {
     const results = judgeCriteria(evidence());
     assert.deepEqual(
       results.map((r) => [r.id, r.passed]),
@@ -152,14 +152,14 @@ describe('sustained criteria: every window, not the average', () => {
     for (const r of results) assert.equal(r.inconclusive, undefined, `${r.id}: ${r.detail}`);
   });
 
-  it('points at no worst window when every window is alike', () => {
+  it('points at no worst window when every window is alike', { timeout: 60_000 }, () => {
     const r = one('error-rate');
     assert.equal(r.value, 0.0002);
     assert.equal(r.worstAt, null);
     assert.match(r.detail, /every 5m window with data at 0.02%/);
   });
 
-  it('fails the error rate for one bad half hour, though the 48-hour average is well under 0.1%', () => {
+  it('fails the error rate for one bad half hour, though the 48-hour average is well under 0.1%', { timeout: 60_000 }, () => {
     const burst = (t: number) => t > FROM + 10 * H && t <= FROM + 10.5 * H;
     const r = one('error-rate', {}, { [sloKey('critical', 'error-rate')]: onGrid(300, (t) => (burst(t) ? (t === FROM + 10.25 * H ? 0.004 : 0.002) : 0)) });
     assert.equal(r.passed, false);
@@ -170,13 +170,13 @@ describe('sustained criteria: every window, not the average', () => {
     assert.equal(r.threshold, '< 0.1% in every 5m window');
   });
 
-  it('treats the limit as the seed states it: 98% passes, an error rate of exactly 0.1% does not', () => {
+  it('treats the limit as the seed states it: 98% passes, an error rate of exactly 0.1% does not', { timeout: 60_000 }, () => {
     assert.equal(one('test-pass-rate', {}, { [sloKey('critical', 'test-pass-rate')]: onGrid(300, constant(98)) }).passed, true);
     assert.equal(one('error-rate', {}, { [sloKey('critical', 'error-rate')]: onGrid(300, constant(0.001)) }).passed, false);
     assert.equal(one('p95-latency', {}, { [sloKey('critical', 'p95-latency')]: onGrid(300, constant(0.2)) }).passed, false);
   });
 
-  it('is inconclusive, never passed, when a window has no data', () => {
+  it('is inconclusive, never passed, when a window has no data', { timeout: 60_000 }, () => {
     const gap = (t: number) => t > FROM + 20 * H && t <= FROM + 20 * H + 600;
     const r = one('p95-latency', {}, { [sloKey('critical', 'p95-latency')]: onGrid(300, (t) => (gap(t) ? undefined : 0.15)) });
     assert.equal(r.passed, false);
@@ -185,7 +185,7 @@ describe('sustained criteria: every window, not the average', () => {
     assert.equal(r.value, 0.15);
   });
 
-  it('fails rather than shrugs when a window breaches and another has no data', () => {
+  it('fails rather than shrugs when a window breaches and another has no data', { timeout: 60_000 }, () => {
     const r = one('p95-latency', {}, {
       [sloKey('critical', 'p95-latency')]: onGrid(300, (t) => (t === FROM + H ? undefined : t === FROM + 2 * H ? 0.5 : 0.15)),
     });
@@ -194,7 +194,7 @@ describe('sustained criteria: every window, not the average', () => {
     assert.equal(r.worstAt, iso(FROM + 2 * H));
   });
 
-  it('is inconclusive for an empty result, NaN only, or a rejected query, and says which', () => {
+  it('is inconclusive for an empty result, NaN only, or a rejected query, and says which', { timeout: 60_000 }, () => {
     const empty = one('error-rate', {}, { [sloKey('critical', 'error-rate')]: { stepSeconds: 300, series: [] } });
     assert.equal(empty.inconclusive, true);
     assert.match(empty.detail, /no data for all 576/);
@@ -207,7 +207,7 @@ describe('sustained criteria: every window, not the average', () => {
     assert.match(rejected.detail, /failed: bad_data/);
   });
 
-  it('fails on a +Inf P95 (beyond the largest histogram bucket) rather than calling it missing', () => {
+  it('fails on a +Inf P95 (beyond the largest histogram bucket) rather than calling it missing', { timeout: 60_000 }, () => {
     const r = one('p95-latency', {}, { [sloKey('critical', 'p95-latency')]: onGrid(300, (t) => (t === FROM + 7 * H ? Infinity : 0.15)) });
     assert.equal(r.passed, false);
     assert.equal(r.inconclusive, undefined);
@@ -216,14 +216,14 @@ describe('sustained criteria: every window, not the average', () => {
     assert.match(r.detail, /worst 5m window \+Inf at/);
   });
 
-  it('is inconclusive when the plan has no SLO to measure a criterion with', () => {
+  it('is inconclusive when the plan has no SLO to measure a criterion with', { timeout: 60_000 }, () => {
     const slos = { ...PLAN.slos, critical: PLAN.slos.critical.filter((s) => s.id !== 'p95-latency') };
     const r = one('p95-latency', { slos });
     assert.equal(r.inconclusive, true);
     assert.match(r.detail, /no critical SLO 'p95-latency'/);
   });
 
-  it('takes the worst series at each time when a query returns several', () => {
+  it('takes the worst series at each time when a query returns several', { timeout: 60_000 }, () => {
     const base = onGrid(300, constant(0.1));
     const other: SeriesSamples = { labels: { instance: 'b' }, samples: [[FROM + H, 0.25]] };
     const r = one('p95-latency', {}, { [sloKey('critical', 'p95-latency')]: { stepSeconds: 300, series: [...base.series, other] } });
@@ -232,7 +232,7 @@ describe('sustained criteria: every window, not the average', () => {
     assert.equal(r.worstAt, iso(FROM + H));
   });
 
-  it('converts an error-rate SLO stated in percent to the ratio the criterion uses', () => {
+  it('converts an error-rate SLO stated in percent to the ratio the criterion uses', { timeout: 60_000 }, () => {
     const slos = { ...PLAN.slos, critical: PLAN.slos.critical.map((s) => (s.id === 'error-rate' ? { ...s, unit: 'percent' as const } : s)) };
     const r = one('error-rate', { slos }, { [sloKey('critical', 'error-rate')]: onGrid(300, constant(0.05)) });
     assert.equal(r.passed, true);
@@ -241,7 +241,7 @@ describe('sustained criteria: every window, not the average', () => {
 });
 
 describe('test pass rate: Prometheus and the monitor’s own runs, the worse of both', () => {
-  it('fails on one monitor run under 98% and reports that run', () => {
+  it('fails on one monitor run under 98% and reports that run', { timeout: 60_000 }, () => {
     const r = one('test-pass-rate', {
       testRuns: [
         { at: iso(FROM + 12 * H), command: 'full-suite', passRate: 100 },
@@ -254,7 +254,7 @@ describe('test pass rate: Prometheus and the monitor’s own runs, the worse of 
     assert.match(r.detail, /1 below 98% \(full-suite at 2025-10-21T06:00:00.000Z: 97%\)/);
   });
 
-  it('ignores runs outside the window and notes runs that produced no tests', () => {
+  it('ignores runs outside the window and notes runs that produced no tests', { timeout: 60_000 }, () => {
     const r = one('test-pass-rate', {
       testRuns: [
         { at: iso(FROM - H), command: 'full-suite', passRate: 50 },
@@ -265,7 +265,7 @@ describe('test pass rate: Prometheus and the monitor’s own runs, the worse of 
     assert.match(r.detail, /1 produced no tests/);
   });
 
-  it('judges from the monitor’s runs alone when the plan has no pass-rate SLO, and needs at least one', () => {
+  it('judges from the monitor’s runs alone when the plan has no pass-rate SLO, and needs at least one', { timeout: 60_000 }, () => {
     const slos = { ...PLAN.slos, critical: PLAN.slos.critical.filter((s) => s.id !== 'test-pass-rate') };
     assert.equal(one('test-pass-rate', { slos, testRuns: [{ at: iso(FROM + H), command: 't', passRate: 99 }] }).passed, true);
     const none = one('test-pass-rate', { slos });
@@ -273,7 +273,7 @@ describe('test pass rate: Prometheus and the monitor’s own runs, the worse of 
     assert.equal(none.inconclusive, true);
   });
 
-  it('stays inconclusive when Prometheus has gaps, even if every monitor run passed', () => {
+  it('stays inconclusive when Prometheus has gaps, even if every monitor run passed', { timeout: 60_000 }, () => {
     const r = one('test-pass-rate', { testRuns: [{ at: iso(FROM + H), command: 't', passRate: 100 }] }, {
       [sloKey('critical', 'test-pass-rate')]: onGrid(300, (t) => (t < FROM + 2 * H ? undefined : 99)),
     });
@@ -286,7 +286,7 @@ describe('uptime: the whole window’s average', () => {
     [sloKey('critical', 'uptime')]: onGrid(60, (t) => (t > FROM + 5 * H && t <= FROM + 5 * H + minutes * 60 ? 0 : 100)),
   });
 
-  it('passes two minutes down in 48 hours (99.93%), fails five (99.83%) and says when', () => {
+  it('passes two minutes down in 48 hours (99.93%), fails five (99.83%) and says when', { timeout: 60_000 }, () => {
     const two = one('uptime', {}, downFor(2));
     assert.equal(two.passed, true, two.detail);
     assert.ok(Math.abs(two.value! - (100 * (2880 - 2)) / 2880) < 1e-9);
@@ -298,7 +298,7 @@ describe('uptime: the whole window’s average', () => {
 });
 
 describe('incidents and rollbacks from the monitor’s record', () => {
-  it('fails while a P0 or P1 incident is unresolved, acknowledged or not', () => {
+  it('fails while a P0 or P1 incident is unresolved, acknowledged or not', { timeout: 60_000 }, () => {
     const open = one('no-unresolved-p1', { incidents: [incident({ status: 'acknowledged', priority: 'P0', alert: 'GenesisServiceDown' })] });
     assert.equal(open.passed, false);
     assert.equal(open.value, 1);
@@ -306,7 +306,7 @@ describe('incidents and rollbacks from the monitor’s record', () => {
     assert.match(open.detail, /#1 GenesisServiceDown \(P0, acknowledged since/);
   });
 
-  it('passes when every P0/P1 is resolved, whatever lower priorities are still open', () => {
+  it('passes when every P0/P1 is resolved, whatever lower priorities are still open', { timeout: 60_000 }, () => {
     const r = one('no-unresolved-p1', {
       incidents: [incident({ status: 'resolved', resolvedAt: iso(FROM + 2 * H) }), incident({ number: 2, priority: 'P2', alert: 'HighCPUUsage' })],
     });
@@ -314,7 +314,7 @@ describe('incidents and rollbacks from the monitor’s record', () => {
     assert.equal(r.detail, '1 P0/P1 incident, all resolved');
   });
 
-  it('fails on any rollback, even one that failed', () => {
+  it('fails on any rollback, even one that failed', { timeout: 60_000 }, () => {
     const r = one('zero-rollbacks', { rollback: { at: iso(FROM + 3 * H), reason: 'service down', actor: 'deploywatch', ok: false, inProgress: false, detail: 'exit 1' } });
     assert.equal(r.passed, false);
     assert.equal(r.value, 1);
@@ -327,7 +327,7 @@ describe('incidents and rollbacks from the monitor’s record', () => {
 describe('performance within 10% of baseline: one-sided, window averages', () => {
   const htdag = (mean: number) => ({ [sloKey('performance', 'htdag')]: onGrid(300, constant(mean)) });
 
-  it('passes 5% slower and 30% faster, fails 20% slower', () => {
+  it('passes 5% slower and 30% faster, fails 20% slower', { timeout: 60_000 }, () => {
     assert.equal(one('performance-baseline', {}, htdag(0.11 * 1.05)).passed, true);
     const faster = one('performance-baseline', {}, htdag(0.11 * 0.7));
     assert.equal(faster.passed, true);
@@ -337,11 +337,11 @@ describe('performance within 10% of baseline: one-sided, window averages', () =>
     assert.equal(slower.value, 20);
   });
 
-  it('judges the average, not the worst window: one slow window among many is fine', () => {
+  it('judges the average, not the worst window: one slow window among many is fine', { timeout: 60_000 }, () => {
     assert.equal(one('performance-baseline', {}, { [sloKey('performance', 'htdag')]: onGrid(300, (t) => (t === FROM + H ? 0.3 : 0.11)) }).passed, true);
   });
 
-  it('fails throughput more than 10% under baseline and passes throughput above it', () => {
+  it('fails throughput more than 10% under baseline and passes throughput above it', { timeout: 60_000 }, () => {
     const low = one('performance-baseline', {}, { [sloKey('performance', 'throughput')]: onGrid(300, constant(6.5)) });
     assert.equal(low.passed, false);
     assert.match(low.detail, /Throughput: 6.5 ops\/s vs baseline 7.6 ops\/s \(\+14.5%, over the 10% limit\)/);
@@ -349,7 +349,7 @@ describe('performance within 10% of baseline: one-sided, window averages', () =>
     assert.equal(percentWorse(6.84, 7.6, 'below').toFixed(6), '10.000000');
   });
 
-  it('calls a zero baseline a plan problem (inconclusive) and skips a missing one', () => {
+  it('calls a zero baseline a plan problem (inconclusive) and skips a missing one', { timeout: 60_000 }, () => {
     const zero = { ...PLAN.slos, performance: PLAN.slos.performance.map((s) => (s.id === 'htdag' ? { ...s, baseline: 0 } : s)) };
     const r = one('performance-baseline', { slos: zero });
     assert.equal(r.inconclusive, true);
@@ -362,7 +362,7 @@ describe('performance within 10% of baseline: one-sided, window averages', () =>
     assert.equal(one('performance-baseline', { slos: none }).inconclusive, true);
   });
 
-  it('does not trust an average over too little of the window', () => {
+  it('does not trust an average over too little of the window', { timeout: 60_000 }, () => {
     const r = one('performance-baseline', {}, { [sloKey('performance', 'htdag')]: onGrid(300, (t) => (t < FROM + 24 * H ? undefined : 0.11)) });
     assert.equal(r.inconclusive, true);
     assert.match(r.detail, /too little data/);
@@ -370,7 +370,7 @@ describe('performance within 10% of baseline: one-sided, window averages', () =>
 });
 
 describe('resource stability: a trend, not a level', () => {
-  it('fails a steady leak and says when it would reach critical', () => {
+  it('fails a steady leak and says when it would reach critical', { timeout: 60_000 }, () => {
     const r = one('resource-stability', {}, { [sloKey('resources', 'memory')]: onGrid(300, (t) => 40 + (10 * (t - FROM)) / (24 * H)) });
     assert.equal(r.passed, false);
     assert.ok(r.value! > 15 && r.value! < 25, `${r.value}`);
@@ -378,7 +378,7 @@ describe('resource stability: a trend, not a level', () => {
     assert.match(r.detail, /Memory: \+\d+(\.\d)?%\/day .* reaching the critical 90% in about 3 days/);
   });
 
-  it('passes a daily rhythm, a shrinking disk and a high but flat level', () => {
+  it('passes a daily rhythm, a shrinking disk and a high but flat level', { timeout: 60_000 }, () => {
     const r = one('resource-stability', {}, {
       [sloKey('resources', 'disk')]: onGrid(300, (t) => 60 - (5 * (t - FROM)) / (24 * H)),
       [sloKey('resources', 'memory')]: onGrid(300, constant(85)),
@@ -386,13 +386,13 @@ describe('resource stability: a trend, not a level', () => {
     assert.equal(r.passed, true, r.detail);
   });
 
-  it('is inconclusive when a resource has no data', () => {
+  it('is inconclusive when a resource has no data', { timeout: 60_000 }, () => {
     const r = one('resource-stability', {}, { [sloKey('resources', 'disk')]: { stepSeconds: 300, series: [] } });
     assert.equal(r.inconclusive, true);
     assert.match(r.detail, /Disk: no data/);
   });
 
-  it('does not call a two-hour spike a leak, and still sees a leak with one', () => {
+  it('does not call a two-hour spike a leak, and still sees a leak with one', { timeout: 60_000 }, () => {
     const spike = (t: number) => (t > FROM + 30 * H && t <= FROM + 32 * H ? 50 : 0);
     const flat = one('resource-stability', {}, { [sloKey('resources', 'memory')]: onGrid(300, (t) => 35 + spike(t)) });
     assert.equal(flat.passed, true, flat.detail);
@@ -403,7 +403,7 @@ describe('resource stability: a trend, not a level', () => {
     assert.ok(Math.abs(leak.slopePerDay - 10) < 0.05, `${leak.slopePerDay}`);
   });
 
-  it('fits a line', () => {
+  it('fits a line', { timeout: 60_000 }, () => {
     const fit = trend([0, 1, 2, 3].map((i) => ({ atMs: i * 6 * H * 1000, value: 50 + i })));
     assert.ok(fit);
     assert.ok(Math.abs(fit.slopePerDay - 4) < 1e-9);
@@ -412,7 +412,7 @@ describe('resource stability: a trend, not a level', () => {
     assert.equal(trend([{ atMs: 0, value: 1 }]), null);
   });
 
-  it('does not mistake a daily rhythm for a leak over a one-day extension, and still sees a leak under it', () => {
+  it('does not mistake a daily rhythm for a leak over a one-day extension, and still sees a leak under it', { timeout: 60_000 }, () => {
     const day = (offsetH: number, leakPerDay: number) =>
       Array.from({ length: 288 }, (_, i) => {
         const t = FROM + offsetH * H + (i + 1) * 300;
@@ -429,7 +429,7 @@ describe('resource stability: a trend, not a level', () => {
 });
 
 describe('window averages for the new baseline', () => {
-  it('averages each performance and resource SLO over its windows, with coverage', () => {
+  it('averages each performance and resource SLO over its windows, with coverage', { timeout: 60_000 }, () => {
     const averages = windowAverages({ slos: PLAN.slos, from: iso(FROM), to: iso(TO), data: { ...healthyData(), [sloKey('resources', 'disk')]: { stepSeconds: 300, series: [] } } });
     assert.deepEqual(
       averages.map((a) => [a.group, a.id, a.average === null ? null : Number(a.average.toFixed(4)), a.coverage]),

@@ -2,7 +2,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
@@ -17,31 +16,22 @@ import {
   type NotificationRecord,
 } from '../src/workflows/messages.js';
 import { withFixtureCommands } from './support/plans.js';
-import { timeSkippingEnv, workflowBundle } from './support/temporal.js';
+import { teardown, withWorker } from './support/harness.js';
+import { timeSkippingEnv } from './support/temporal.js';
 
 const MINUTE = 60_000;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 let plan: Plan;
+const activities = createActivities({ logger: pino({ level: 'silent' }) });
 let seq = 0;
 
 before(async () => {
   env = await timeSkippingEnv();
   plan = withFixtureCommands(await loadPlanFile(DEFAULT_PLAN_PATH));
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'escalation',
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ logger: pino({ level: 'silent' }) }),
-  });
-  running = worker.run();
-});
+}, { timeout: 3 * 60_000 });
 after(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-});
+  await teardown(env);
+}, { timeout: 3 * 60_000 });
 
 function escalationInput(priority: Priority, overrides: Partial<EscalationInput['incident']> = {}): EscalationInput {
   const id = `monitor-esc-${++seq}/incident-1`;
@@ -86,81 +76,93 @@ async function startEscalation(input: EscalationInput) {
   return await env.client.workflow.start(incidentEscalation, { workflowId: input.incident.id, taskQueue: 'escalation', args: [input] });
 }
 
-test('P1: on-call at once, incident commander at 30 min, engineering lead at 2 h; acknowledging does not stop the deadlines', async () => {
-  const handle = await startEscalation(escalationInput('P1'));
-  await env.sleep(10 * MINUTE);
-  await handle.signal(incidentAckSignal, { actor: 'alice' });
-  await env.sleep(3 * 60 * MINUTE);
-  await handle.signal(incidentResolveSignal, { actor: 'alice', note: 'fixed' });
-  const summary = await handle.result();
-  const records = await handle.query(notificationsQuery);
+test('P1: on-call at once, incident commander at 30 min, engineering lead at 2 h; acknowledging does not stop the deadlines', { timeout: 3 * 60_000 }, async (t) => {
+  await withWorker(t, env, { taskQueue: 'escalation', activities }, async (run) => {
+    const handle = run.watch(await startEscalation(escalationInput('P1')));
+    await env.sleep(10 * MINUTE);
+    await handle.signal(incidentAckSignal, { actor: 'alice' });
+    await env.sleep(3 * 60 * MINUTE);
+    await handle.signal(incidentResolveSignal, { actor: 'alice', note: 'fixed' });
+    const summary = await run.result(handle, 'the escalation to end');
+    const records = await handle.query(notificationsQuery);
 
-  assert.deepEqual(summary.escalatedTo, ['on-call', 'incident-commander', 'engineering-lead']);
-  assert.equal(summary.status, 'resolved');
-  assert.equal(summary.acknowledgedBy, 'alice');
-  const pd = (role: string) => minutesOf(records, (r) => r.channel === 'pagerduty' && r.event === 'escalate' && r.role === role);
-  assert.deepEqual(pd('on-call'), [0]);
-  assert.deepEqual(pd('incident-commander'), [30]);
-  assert.deepEqual(pd('engineering-lead'), [120]);
-  assert.ok(records.some((r) => r.channel === 'slack' && r.target === '#genesis-alerts'));
-  assert.ok(records.some((r) => r.channel === 'pagerduty' && r.event === 'acknowledge'));
-  assert.ok(records.some((r) => r.channel === 'pagerduty' && r.event === 'resolve'));
-  assert.ok(!records.some((r) => r.role === 'cto'), 'no CTO without a system-wide outage');
+    assert.deepEqual(summary.escalatedTo, ['on-call', 'incident-commander', 'engineering-lead']);
+    assert.equal(summary.status, 'resolved');
+    assert.equal(summary.acknowledgedBy, 'alice');
+    const pd = (role: string) => minutesOf(records, (r) => r.channel === 'pagerduty' && r.event === 'escalate' && r.role === role);
+    assert.deepEqual(pd('on-call'), [0]);
+    assert.deepEqual(pd('incident-commander'), [30]);
+    assert.deepEqual(pd('engineering-lead'), [120]);
+    assert.ok(records.some((r) => r.channel === 'slack' && r.target === '#genesis-alerts'));
+    assert.ok(records.some((r) => r.channel === 'pagerduty' && r.event === 'acknowledge'));
+    assert.ok(records.some((r) => r.channel === 'pagerduty' && r.event === 'resolve'));
+    assert.ok(!records.some((r) => r.role === 'cto'), 'no CTO without a system-wide outage');
+  });
 });
 
-test('P0 pages the incident commander at once', async () => {
-  const handle = await startEscalation(escalationInput('P0'));
-  await env.sleep(5 * MINUTE);
-  const summary = await handle.query(incidentQuery);
-  assert.deepEqual(summary.escalatedTo, ['on-call', 'incident-commander']);
-  await handle.signal(incidentResolveSignal, { actor: 'bob' });
-  await handle.result();
+test('P0 pages the incident commander at once', { timeout: 3 * 60_000 }, async (t) => {
+  await withWorker(t, env, { taskQueue: 'escalation', activities }, async (run) => {
+    const handle = run.watch(await startEscalation(escalationInput('P0')));
+    await env.sleep(5 * MINUTE);
+    const summary = await handle.query(incidentQuery);
+    assert.deepEqual(summary.escalatedTo, ['on-call', 'incident-commander']);
+    await handle.signal(incidentResolveSignal, { actor: 'bob' });
+    await run.result(handle, 'the escalation to end');
+  });
 });
 
-test('P2: notice, a reminder when the 1 h window ends unacknowledged, on-call paged after a second missed window', async () => {
-  const handle = await startEscalation(escalationInput('P2', { alert: 'HighCPUUsage' }));
-  await env.sleep(150 * MINUTE);
-  await handle.signal(incidentResolveSignal, { actor: 'carol' });
-  const summary = await handle.result();
-  const records = await handle.query(notificationsQuery);
-  assert.deepEqual(minutesOf(records, (r) => r.channel === 'slack' && r.event === 'notice'), [0]);
-  assert.deepEqual(minutesOf(records, (r) => r.channel === 'slack' && r.event === 'reminder'), [60]);
-  assert.deepEqual(minutesOf(records, (r) => r.event === 'escalate' && r.role === 'on-call'), [120, 120]);
-  assert.ok(records.every((r) => r.channel !== 'pagerduty' || r.role === 'on-call' || r.event === 'resolve'));
-  assert.deepEqual(summary.escalatedTo, ['on-call']);
-  assert.ok(records.every((r) => r.target !== '#genesis-alerts'), 'P2 goes to #genesis-monitoring');
+test('P2: notice, a reminder when the 1 h window ends unacknowledged, on-call paged after a second missed window', { timeout: 3 * 60_000 }, async (t) => {
+  await withWorker(t, env, { taskQueue: 'escalation', activities }, async (run) => {
+    const handle = run.watch(await startEscalation(escalationInput('P2', { alert: 'HighCPUUsage' })));
+    await env.sleep(150 * MINUTE);
+    await handle.signal(incidentResolveSignal, { actor: 'carol' });
+    const summary = await run.result(handle, 'the escalation to end');
+    const records = await handle.query(notificationsQuery);
+    assert.deepEqual(minutesOf(records, (r) => r.channel === 'slack' && r.event === 'notice'), [0]);
+    assert.deepEqual(minutesOf(records, (r) => r.channel === 'slack' && r.event === 'reminder'), [60]);
+    assert.deepEqual(minutesOf(records, (r) => r.event === 'escalate' && r.role === 'on-call'), [120, 120]);
+    assert.ok(records.every((r) => r.channel !== 'pagerduty' || r.role === 'on-call' || r.event === 'resolve'));
+    assert.deepEqual(summary.escalatedTo, ['on-call']);
+    assert.ok(records.every((r) => r.target !== '#genesis-alerts'), 'P2 goes to #genesis-monitoring');
+  });
 });
 
-test('P2 acknowledged within its window: no reminder, nobody paged', async () => {
-  const handle = await startEscalation(escalationInput('P2', { alert: 'HighMemoryUsage' }));
-  await env.sleep(20 * MINUTE);
-  await handle.signal(incidentAckSignal, { actor: 'dave' });
-  await env.sleep(200 * MINUTE);
-  await handle.signal(incidentResolveSignal, { actor: 'dave' });
-  const summary = await handle.result();
-  const records = await handle.query(notificationsQuery);
-  assert.deepEqual(summary.escalatedTo, []);
-  assert.deepEqual(records.map((r) => r.event), ['notice', 'acknowledge', 'resolve']);
+test('P2 acknowledged within its window: no reminder, nobody paged', { timeout: 3 * 60_000 }, async (t) => {
+  await withWorker(t, env, { taskQueue: 'escalation', activities }, async (run) => {
+    const handle = run.watch(await startEscalation(escalationInput('P2', { alert: 'HighMemoryUsage' })));
+    await env.sleep(20 * MINUTE);
+    await handle.signal(incidentAckSignal, { actor: 'dave' });
+    await env.sleep(200 * MINUTE);
+    await handle.signal(incidentResolveSignal, { actor: 'dave' });
+    const summary = await run.result(handle, 'the escalation to end');
+    const records = await handle.query(notificationsQuery);
+    assert.deepEqual(summary.escalatedTo, []);
+    assert.deepEqual(records.map((r) => r.event), ['notice', 'acknowledge', 'resolve']);
+  });
 });
 
-test('P4 goes to the daily digest (email + #genesis-logs) only', async () => {
-  const handle = await startEscalation(escalationInput('P4', { alert: 'IntermittentTestFailures' }));
-  await env.sleep(26 * 60 * MINUTE);
-  await handle.signal(incidentResolveSignal, { actor: 'erin' });
-  await handle.result();
-  const records = await handle.query(notificationsQuery);
-  const digests = records.filter((r) => r.event === 'digest');
-  assert.deepEqual(digests.map((r) => r.channel).sort(), ['email', 'slack']);
-  assert.equal(digests.find((r) => r.channel === 'slack')?.target, '#genesis-logs');
-  assert.ok(!records.some((r) => r.channel === 'pagerduty'));
+test('P4 goes to the daily digest (email + #genesis-logs) only', { timeout: 3 * 60_000 }, async (t) => {
+  await withWorker(t, env, { taskQueue: 'escalation', activities }, async (run) => {
+    const handle = run.watch(await startEscalation(escalationInput('P4', { alert: 'IntermittentTestFailures' })));
+    await env.sleep(26 * 60 * MINUTE);
+    await handle.signal(incidentResolveSignal, { actor: 'erin' });
+    await run.result(handle, 'the escalation to end');
+    const records = await handle.query(notificationsQuery);
+    const digests = records.filter((r) => r.event === 'digest');
+    assert.deepEqual(digests.map((r) => r.channel).sort(), ['email', 'slack']);
+    assert.equal(digests.find((r) => r.channel === 'slack')?.target, '#genesis-logs');
+    assert.ok(!records.some((r) => r.channel === 'pagerduty'));
+  });
 });
 
-test('a breach found after it ended is recorded as resolved with a notice: no page', async () => {
-  const handle = await startEscalation(escalationInput('P1', { alreadyEnded: true, endedAt: new Date().toISOString() }));
-  const summary = await handle.result();
-  const records = await handle.query(notificationsQuery);
-  assert.equal(summary.status, 'resolved');
-  assert.equal(summary.resolvedBy, 'ended-before-detection');
-  assert.deepEqual(summary.escalatedTo, []);
-  assert.ok(records.length > 0 && records.every((r) => r.event === 'notice' && r.channel === 'slack'));
+test('a breach found after it ended is recorded as resolved with a notice: no page', { timeout: 3 * 60_000 }, async (t) => {
+  await withWorker(t, env, { taskQueue: 'escalation', activities }, async (run) => {
+    const handle = run.watch(await startEscalation(escalationInput('P1', { alreadyEnded: true, endedAt: new Date().toISOString() })));
+    const summary = await run.result(handle, 'the escalation to end');
+    const records = await handle.query(notificationsQuery);
+    assert.equal(summary.status, 'resolved');
+    assert.equal(summary.resolvedBy, 'ended-before-detection');
+    assert.deepEqual(summary.escalatedTo, []);
+    assert.ok(records.length > 0 && records.every((r) => r.event === 'notice' && r.channel === 'slack'));
+  });
 });

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
 import { startMonitor } from '../src/monitor-client.js';
@@ -29,7 +29,6 @@ import {
   type NotificationRecord,
   type WindowVerdict,
 } from '../src/workflows/messages.js';
-import { waitFor } from './support/alerts.js';
 import { startLiveGenesis, type LiveGenesis } from './support/live-genesis.js';
 import { finishWindow, statusOf, type MonitorHandle } from './support/monitors.js';
 import { freePort } from './support/prometheus.js';
@@ -37,6 +36,7 @@ import { random, testSeed } from './support/random.js';
 import { startPagerDutyReceiver, startSlackReceiver, type PagerDutyReceiver, type ScriptedReply, type SlackReceiver } from './support/receivers.js';
 import { checkpointCount, shortPlan } from './support/short-plan.js';
 import { devServerEnv, testRuntime, workflowBundle } from './support/temporal.js';
+import { fileWorker, waitFor } from './support/harness.js';
 
 // Expected failures (5xx, refused connections while a server restarts) would drown the report.
 testRuntime({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
@@ -81,29 +81,19 @@ before(async () => {
   // The worker processes load the bundle this file builds, instead of bundling at each restart.
   bundlePath = join(dir, 'workflows.js');
   await writeFile(bundlePath, (await workflowBundle()).code);
-});
+}, { timeout: 3 * 60_000 });
 
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error('faults cleanup:', err));
-});
+}, { timeout: 3 * 60_000 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function inProcessWorker(connection: NativeConnection, taskQueue: string, notifyEnv: Record<string, string>, client: () => Client): Promise<() => Promise<void>> {
-  const worker = await Worker.create({
-    connection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ logger: silent, env: notifyEnv, pagerdutyUrl: pagerduty.url, client, taskQueue }),
-  });
-  const running = worker.run();
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    worker.shutdown();
-    await running;
-  };
+  const { stop } = await fileWorker(
+    { nativeConnection: connection },
+    { taskQueue, activities: createActivities({ logger: silent, env: notifyEnv, pagerdutyUrl: pagerduty.url, client, taskQueue }) },
+  );
   cleanups.push(stop);
   return stop;
 }
@@ -210,7 +200,7 @@ async function notificationsOf(client: Client, workflowIds: string[]): Promise<A
 }
 
 describe('faults', { concurrency: true }, () => {
-  test('the worker SIGKILLed 5 times at random moments: one result per checkpoint, and the verdict of an undisturbed run', async (t: TestContext) => {
+  test('the worker SIGKILLed 5 times at random moments: one result per checkpoint, and the verdict of an undisturbed run', { timeout: 15 * 60_000 }, async (t: TestContext) => {
     const rng = random(SEED ^ 0x4b1);
     const notifyEnv = channelEnv(slack);
     await inProcessWorker(env.nativeConnection, 'faults-calm', notifyEnv, () => env.client);
@@ -239,10 +229,10 @@ describe('faults', { concurrency: true }, () => {
       await waitFor(`progress before kill ${k + 1}`, async () => {
         const s = await statusOf(killed);
         return s && finished(s) > done ? true : undefined;
-      }, 3 * MINUTE, 250);
+      }, { timeoutMs: 3 * MINUTE, everyMs: 250 });
       const afterMs = rng.int(0, 8_000);
       await sleep(afterMs);
-      const status = await waitFor("the killed monitor's status", () => statusOf(killed), MINUTE, 250);
+      const status = await waitFor("the killed monitor's status", () => statusOf(killed), { timeoutMs: MINUTE, everyMs: 250 });
       assert.ok(!status.completed, `kill ${k + 1} comes while the monitor is still running`);
       await worker.kill();
       done = finished(status);
@@ -273,7 +263,7 @@ describe('faults', { concurrency: true }, () => {
     assert.deepEqual(killedResult.incidents.map((i) => i.alert), calmResult.incidents.map((i) => i.alert));
   });
 
-  test('the dev server stopped and restarted mid-window on its own db file and port: the monitor completes', async (t: TestContext) => {
+  test('the dev server stopped and restarted mid-window on its own db file and port: the monitor completes', { timeout: 15 * 60_000 }, async (t: TestContext) => {
     const rng = random(SEED ^ 0x5e7);
     const port = await freePort();
     const dbFilename = join(dir, 'restarted.db');
@@ -293,7 +283,7 @@ describe('faults', { concurrency: true }, () => {
     await waitFor(`${stopAfter} checkpoints before the restart`, async () => {
       const s = await statusOf(handle);
       return s && finished(s) >= stopAfter ? true : undefined;
-    }, 2 * MINUTE, 500);
+    }, { timeoutMs: 2 * MINUTE, everyMs: 500 });
     await server.teardown();
     const downMs = rng.int(5_000, 20_000);
     await sleep(downMs);
@@ -308,7 +298,7 @@ describe('faults', { concurrency: true }, () => {
     assert.equal(activities.completed, checkpointCount(plan), 'each checkpoint completed once');
   });
 
-  test('Prometheus stopped for a stretch: those checks are inconclusive, MonitoringBlind opens, and checks pass again once it is back', async (t: TestContext) => {
+  test('Prometheus stopped for a stretch: those checks are inconclusive, MonitoringBlind opens, and checks pass again once it is back', { timeout: 15 * 60_000 }, async (t: TestContext) => {
     const rng = random(SEED ^ 0xb11d);
     const own = await startLiveGenesis();
     cleanups.push(() => own.stop());
@@ -320,7 +310,7 @@ describe('faults', { concurrency: true }, () => {
     await waitFor(`${healthyFirst} checkpoints before Prometheus stops`, async () => {
       const s = await statusOf(handle);
       return s && finished(s) >= healthyFirst ? true : undefined;
-    }, 2 * MINUTE, 250);
+    }, { timeoutMs: 2 * MINUTE, everyMs: 250 });
     const stoppedAt = new Date().toISOString();
     await own.prometheus.kill();
     // Down until the blind alert is open and at least two checks ran entirely in the dark.
@@ -328,7 +318,7 @@ describe('faults', { concurrency: true }, () => {
     const blind = await waitFor('MonitoringBlind while Prometheus is down', async () => {
       const s = await statusOf(handle);
       return s && during(s).length >= 2 && s.incidents.some((i) => i.alert === 'MonitoringBlind') ? s : undefined;
-    }, 2 * MINUTE, 250);
+    }, { timeoutMs: 2 * MINUTE, everyMs: 250 });
     const restartedAt = new Date().toISOString();
     await own.prometheus.restart();
 
@@ -337,7 +327,7 @@ describe('faults', { concurrency: true }, () => {
       const passedSince = s?.checklist.some((c) => c.startedAt !== null && c.startedAt > restartedAt && c.status === 'passed');
       const resolved = s?.incidents.find((i) => i.alert === 'MonitoringBlind')?.status === 'resolved';
       return s && passedSince && resolved ? s : undefined;
-    }, 3 * MINUTE, 500);
+    }, { timeoutMs: 3 * MINUTE, everyMs: 500 });
 
     const dark = recovered.checklist.filter((c) => c.startedAt !== null && c.startedAt > stoppedAt && c.finishedAt !== null && c.finishedAt < restartedAt);
     t.diagnostic(`checkpoints while Prometheus was down: ${dark.map((c) => `#${c.index} ${c.status}`).join(', ')}`);
@@ -359,7 +349,7 @@ describe('faults', { concurrency: true }, () => {
     assert.ok(recovered.checklist.every((c) => !(c.startedAt !== null && c.startedAt > stoppedAt && c.startedAt < restartedAt && c.status === 'passed')));
   });
 
-  test('Slack and PagerDuty answering 5xx and timing out for a while: every page arrives, one PagerDuty incident per key, Slack duplicates counted', async (t: TestContext) => {
+  test('Slack and PagerDuty answering 5xx and timing out for a while: every page arrives, one PagerDuty incident per key, Slack duplicates counted', { timeout: 15 * 60_000 }, async (t: TestContext) => {
     const rng = random(SEED ^ 0x51ac);
     const ownSlack = await startSlackReceiver();
     const ownPagerduty = await startPagerDutyReceiver();
@@ -370,17 +360,11 @@ describe('faults', { concurrency: true }, () => {
       reportDir: join(dir, 'reports'),
       slack: { P0: '#genesis-alerts', P1: '#genesis-alerts', P2: '#genesis-monitoring' },
     });
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
+    const worker = await fileWorker(env, {
       taskQueue: 'faults-notify',
-      workflowBundle: await workflowBundle(),
       activities: createActivities({ logger: silent, env: channelEnv(ownSlack), pagerdutyUrl: ownPagerduty.url, client: () => env.client }),
     });
-    const running = worker.run();
-    cleanups.push(async () => {
-      worker.shutdown();
-      await running;
-    });
+    cleanups.push(worker.stop);
     const handle = await startShort(env.client, 'faults-notify', 'faults-notify', new Date().toISOString(), notifyPlan);
 
     // The outage: the first request of each is acted on but answered after the caller gave up
@@ -396,8 +380,8 @@ describe('faults', { concurrency: true }, () => {
     const incidents = await waitFor('both incidents', async () => {
       const s = await statusOf(handle);
       return s && s.incidents.length >= 2 ? s.incidents.map((i) => i.workflowId) : undefined;
-    }, MINUTE, 250);
-    await waitFor('several failed deliveries on each channel', async () => (ownSlack.attempts >= 5 && ownPagerduty.attempts >= 4 ? true : undefined), 3 * MINUTE, 250);
+    }, { timeoutMs: MINUTE, everyMs: 250 });
+    await waitFor('several failed deliveries on each channel', async () => (ownSlack.attempts >= 5 && ownPagerduty.attempts >= 4 ? true : undefined), { timeoutMs: 3 * MINUTE, everyMs: 250 });
     const outage = { slackAttempts: ownSlack.attempts, pagerdutyAttempts: ownPagerduty.attempts };
     ownSlack.outage(null);
     ownPagerduty.outage(null);
@@ -407,14 +391,14 @@ describe('faults', { concurrency: true }, () => {
       const records = await notificationsOf(env.client, incidents).catch(() => []);
       return records.length > 0 && records.every((r) => r.delivered) ? records : undefined;
     };
-    await waitFor('every notification delivered after the outage', allDelivered, 4 * MINUTE, 1000);
+    await waitFor('every notification delivered after the outage', allDelivered, { timeoutMs: 4 * MINUTE, everyMs: 1000 });
     for (const id of incidents) {
       await handle.signal(resolveSignal, { incident: id, actor: 'faults-test', note: 'the outage is over' });
     }
     await waitFor('both escalations finished', async () => {
       const states = await Promise.all(incidents.map(async (id) => (await env.client.workflow.getHandle(id).describe()).status.name));
       return states.every((s) => s === 'COMPLETED') ? true : undefined;
-    }, 4 * MINUTE, 1000);
+    }, { timeoutMs: 4 * MINUTE, everyMs: 1000 });
     const records = await notificationsOf(env.client, incidents);
 
     // Every notification was delivered, and each arrived where it was sent.

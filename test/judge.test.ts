@@ -16,7 +16,7 @@ let schedule: Checkpoint[];
 before(async () => {
   plan = await loadPlanFile(DEFAULT_PLAN_PATH);
   schedule = buildSchedule(plan);
-});
+}, { timeout: 60_000 });
 
 function checkpointAt(hours: number): Checkpoint {
   const cp = schedule.find((c) => c.offsetSeconds === Math.round(hours * H));
@@ -128,7 +128,7 @@ const assertionOf = (r: CheckpointResult, name: string) => {
 };
 
 describe('judgeCheckpoint', () => {
-  it('passes a healthy checkpoint: no findings, every alert clear, assertions with evidence', () => {
+  it('passes a healthy checkpoint: no findings, every alert clear, assertions with evidence', { timeout: 60_000 }, () => {
     const result = judgeOne(0);
 
     assert.equal(result.health, 'healthy');
@@ -142,7 +142,7 @@ describe('judgeCheckpoint', () => {
     assert.equal(assertionOf(result, 'phase-availability').passed, true);
   });
 
-  it('makes one finding per breach, ended or still going on', () => {
+  it('makes one finding per breach, ended or still going on', { timeout: 60_000 }, () => {
     const result = judgeOne(30, {
       alerts: {
         HighLatencyP95: {
@@ -165,7 +165,7 @@ describe('judgeCheckpoint', () => {
     assert.ok(!result.clear.includes('HighLatencyP95'));
   });
 
-  it('raises GenesisServiceDown (P0) only from a real firing verdict, never from an inconclusive one', () => {
+  it('raises GenesisServiceDown (P0) only from a real firing verdict, never from an inconclusive one', { timeout: 60_000 }, () => {
     const firing = judgeOne(1, {
       alerts: {
         GenesisServiceDown: { state: 'firing', stillFiring: true, worst: 0, breaches: [{ startedAt: iso(0.9), firingAt: iso(0.92), endedAt: null, worst: 0 }] },
@@ -186,7 +186,7 @@ describe('judgeCheckpoint', () => {
     assert.equal(assertionOf(unknown, 'no-critical-alerts').passed, false);
   });
 
-  it('never passes while Prometheus is down, and raises MonitoringBlind at the plan’s count', () => {
+  it('never passes while Prometheus is down, and raises MonitoringBlind at the plan’s count', { timeout: 60_000 }, () => {
     const down: Patch = {
       prometheusError: 'http://127.0.0.1:9/api/v1/query_range: ECONNREFUSED (after 3 attempts)',
       alerts: Object.fromEntries(okAlerts().map((a) => [a.alert, { state: 'inconclusive' as const, reason: 'PrometheusUnavailableError' }])),
@@ -212,7 +212,7 @@ describe('judgeCheckpoint', () => {
     assert.equal(history.inconclusiveStreak, 0);
   });
 
-  it('judges its own JUnit runs with the plan’s TestPassRateLow and TestPassRateDegrading rules', () => {
+  it('judges its own JUnit runs with the plan’s TestPassRateLow and TestPassRateDegrading rules', { timeout: 60_000 }, () => {
     const low = judgeOne(0.5, { commands: { 'production-tests': junit('production-tests', 18, ['tests.t::test_db', 'tests.t::test_cache']) } });
     const [finding] = named(low, 'TestPassRateLow');
     assert.equal(finding?.priority, 'P1');
@@ -232,7 +232,7 @@ describe('judgeCheckpoint', () => {
     assert.ok(!degrading.clear.includes('TestPassRateDegrading'));
   });
 
-  it('takes the pass-rate threshold from the plan, which stays the authority', () => {
+  it('takes the pass-rate threshold from the plan, which stays the authority', { timeout: 60_000 }, () => {
     const lenient: Plan = { ...plan, alerts: plan.alerts.map((a) => (a.name === 'TestPassRateLow' ? { ...a, threshold: 90 } : a)) };
     const { results } = run([{ hours: 0.5, patch: { commands: { 'production-tests': junit('production-tests', 19, ['t::a']) } } }], { plan: lenient });
 
@@ -240,7 +240,7 @@ describe('judgeCheckpoint', () => {
     assert.equal(named(results[0]!, 'TestPassRateDegrading').length, 1);
   });
 
-  it('raises TestSuiteNotRunning only when a scheduled run has produced nothing for its grace period', () => {
+  it('raises TestSuiteNotRunning only when a scheduled run has produced nothing for its grace period', { timeout: 60_000 }, () => {
     const broken = { id: 'production-tests', ok: false, exitCode: null, durationMs: 5, outputTail: '', error: 'spawn pytest ENOENT' };
     const { results } = run([
       { hours: 0.75 },
@@ -258,7 +258,7 @@ describe('judgeCheckpoint', () => {
     assert.ok(results[3]!.clear.includes('TestSuiteNotRunning'));
   });
 
-  it('never raises TestSuiteNotRunning between the runs of a 6-hourly suite, and does when one is missed', () => {
+  it('never raises TestSuiteNotRunning between the runs of a 6-hourly suite, and does when one is missed', { timeout: 60_000 }, () => {
     const noReport = { id: 'full-suite', ok: false, exitCode: 0, durationMs: 5, outputTail: '', error: 'no usable JUnit report: ENOENT' };
     const hours = [12, 13, 14, 15, 16, 17, 18, 19, 20];
     const { results } = run(hours.map((h) => ({ hours: h, patch: h === 18 ? { commands: { 'full-suite': noReport } } : {} })));
@@ -270,7 +270,7 @@ describe('judgeCheckpoint', () => {
     assert.equal(named(results[8]!, 'TestSuiteNotRunning').length, 1, 'still overdue until the suite runs again');
   });
 
-  it('reports a missed last run of a suite the next phase no longer runs once', () => {
+  it('reports a missed last run of a suite the next phase no longer runs once', { timeout: 60_000 }, () => {
     const broken = { id: 'production-tests', ok: false, exitCode: 2, durationMs: 5, outputTail: '', error: 'timed out after 900s' };
     const { results } = run([{ hours: 5.75 }, { hours: 6, patch: { commands: { 'production-tests': broken } } }, { hours: 7 }, { hours: 8 }]);
 
@@ -278,7 +278,7 @@ describe('judgeCheckpoint', () => {
     assert.deepEqual(named(results[3]!, 'TestSuiteNotRunning'), []);
   });
 
-  it('raises IntermittentTestFailures (P4) for a flapping or known-flaky test failing too often in 24 h', () => {
+  it('raises IntermittentTestFailures (P4) for a flapping or known-flaky test failing too often in 24 h', { timeout: 60_000 }, () => {
     const flaky: Plan = { ...plan, knownFlakyTests: ['test_known_flaky'] };
     const steps: Step[] = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5].map((hours, i) => {
       const failing = [...(i % 2 === 0 ? ['tests.p::test_flapping'] : []), 'tests.p::test_always_broken'];
@@ -299,7 +299,7 @@ describe('judgeCheckpoint', () => {
     assert.ok(history.testOutcomes.length <= 20);
   });
 
-  it('keeps the test history bounded however many tests fail', () => {
+  it('keeps the test history bounded however many tests fail', { timeout: 60_000 }, () => {
     const many = Array.from({ length: 20 }, (_, i) => `tests.p::test_${i}`);
     const steps: Step[] = Array.from({ length: 24 }, (_, i) => ({
       hours: (i + 1) * 0.25,
@@ -311,7 +311,7 @@ describe('judgeCheckpoint', () => {
     assert.ok(JSON.stringify(history).length < 8000, `${JSON.stringify(history).length} bytes`);
   });
 
-  it('treats a failing health check as the service’s problem and one that cannot run as blindness', () => {
+  it('treats a failing health check as the service’s problem and one that cannot run as blindness', { timeout: 60_000 }, () => {
     const failing = judgeOne(0.25, { commands: { 'health-check': { id: 'health-check', ok: false, exitCode: 1, durationMs: 5, outputTail: 'db: FAIL\n' } } });
     assert.equal(named(failing, 'HealthCheckFailed')[0]?.priority, 'P1');
     assert.match(named(failing, 'HealthCheckFailed')[0]!.summary, /db: FAIL/);
@@ -326,7 +326,7 @@ describe('judgeCheckpoint', () => {
     assert.match(named(results[1]!, 'MonitoringBlind')[0]?.summary ?? '', /health check could not run/);
   });
 
-  it('turns log review counts over the plan’s limits into a LogErrors finding (P3)', () => {
+  it('turns log review counts over the plan’s limits into a LogErrors finding (P3)', { timeout: 60_000 }, () => {
     const review = (errors: number, warnings: number): CommandResult => ({
       id: 'log-review',
       ok: true,
@@ -346,7 +346,7 @@ describe('judgeCheckpoint', () => {
     assert.ok(quiet.clear.includes('LogErrors'));
   });
 
-  it('reports a query Prometheus rejects as a plan error at once, not as blindness', () => {
+  it('reports a query Prometheus rejects as a plan error at once, not as blindness', { timeout: 60_000 }, () => {
     const result = judgeOne(0.5, {
       alerts: { HighErrorRate: { state: 'inconclusive', planError: true, reason: "PrometheusQueryError: Prometheus rejected \"…\": execution: many-to-many matching not allowed" } },
     });
@@ -358,7 +358,7 @@ describe('judgeCheckpoint', () => {
     assert.ok(result.inconclusive.includes('HighErrorRate'));
   });
 
-  it('computes the manual-escalation triggers: multiple P1 alerts within the hour', () => {
+  it('computes the manual-escalation triggers: multiple P1 alerts within the hour', { timeout: 60_000 }, () => {
     const firing = (hours: number) => ({
       state: 'firing' as const,
       stillFiring: false,
@@ -381,7 +381,7 @@ describe('judgeCheckpoint', () => {
     assert.deepEqual(named(results[3]!, 'MultipleP1Alerts'), [], 'the first ones are outside the hour');
   });
 
-  it('computes the manual-escalation triggers: error ratio, availability, pass rate from readings and verdicts', () => {
+  it('computes the manual-escalation triggers: error ratio, availability, pass rate from readings and verdicts', { timeout: 60_000 }, () => {
     const result = judgeOne(2, {
       slos: { 'error-rate': { value: 0.02, status: 'breached' }, uptime: { value: 98, status: 'breached', intervalWorst: 90 } },
     });
@@ -406,7 +406,7 @@ describe('judgeCheckpoint', () => {
     assert.ok(!pending.clear.includes('HighLatencyP95'), 'a breach shorter than `for` so far is not clear');
   });
 
-  it('escalates unusual patterns only in the direction that hurts (or oscillation)', () => {
+  it('escalates unusual patterns only in the direction that hurts (or oscillation)', { timeout: 60_000 }, () => {
     const pattern = (series: string, kind: 'spike' | 'drop' | 'oscillation') => ({ series, kind, at: iso(1.9), endedAt: null, value: 1, median: 0, score: 9 });
     const good = judgeOne(2, { anomalies: [pattern('error-rate', 'drop'), pattern('throughput', 'spike')] });
     assert.deepEqual(named(good, 'UnusualMetricPattern'), []);
@@ -421,7 +421,7 @@ describe('judgeCheckpoint', () => {
     assert.equal(assertionOf(resources, 'resource-usage-stable').passed, false);
   });
 
-  it('checks the checklist assertions with evidence', () => {
+  it('checks the checklist assertions with evidence', { timeout: 60_000 }, () => {
     const resource = judgeOne(2, { slos: { cpu: { value: 70, status: 'ok', intervalWorst: 85 } } });
     const stable = assertionOf(resource, 'resource-usage-stable');
     assert.equal(stable.passed, false, 'a CPU peak over warning between checks is not stable');
@@ -440,7 +440,7 @@ describe('judgeCheckpoint', () => {
     assert.equal(judgeOne(7).assertions.some((a) => a.assert === 'phase-availability'), false, 'only phase 1 demands 100%');
   });
 
-  it('compares test runs with the T+0 baseline for no-test-regressions', () => {
+  it('compares test runs with the T+0 baseline for no-test-regressions', { timeout: 60_000 }, () => {
     const steps: Step[] = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.75, 3, 3.25, 3.5, 3.75, 4].map((hours) => ({
       hours,
       patch: {
@@ -460,7 +460,7 @@ describe('judgeCheckpoint', () => {
     assert.equal(assertionOf(none, 'no-test-regressions').passed, true);
   });
 
-  it('writes reviews from the window so far', () => {
+  it('writes reviews from the window so far', { timeout: 60_000 }, () => {
     const hours = [0, 0.25, 0.5, 0.75, 1];
     const { results } = run(hours.map((h) => ({ hours: h, patch: h === 0.5 ? { commands: { 'log-review': { id: 'log-review', ok: true, exitCode: 0, durationMs: 1, outputTail: '', logCounts: { errors: 2, warnings: 0 } } } } : {} })));
 
@@ -470,7 +470,7 @@ describe('judgeCheckpoint', () => {
     assert.equal(assertionOf(results.at(-1)!, 'no-critical-alerts').passed, true);
   });
 
-  it('orders health: critical over blind over degraded', () => {
+  it('orders health: critical over blind over degraded', { timeout: 60_000 }, () => {
     const both = judgeOne(1, {
       alerts: {
         HighErrorRate: { state: 'firing', stillFiring: true, breaches: [{ startedAt: iso(0.9), firingAt: iso(0.93), endedAt: null, worst: 0.004 }] },
@@ -493,7 +493,7 @@ describe('judgeCheckpoint', () => {
     assert.equal(notCritical.health, 'degraded', 'blind to a P2 alert only: degraded, not blind');
   });
 
-  it('is pure: the input history is not changed, and an older history shape is accepted', () => {
+  it('is pure: the input history is not changed, and an older history shape is accepted', { timeout: 60_000 }, () => {
     const history = { inconclusiveStreak: 1 } as JudgeHistory;
     const before = JSON.stringify(history);
     const result = judgeOne(0.25, { prometheusError: 'down', alerts: { HighErrorRate: { state: 'inconclusive' } } }, history);
@@ -502,7 +502,7 @@ describe('judgeCheckpoint', () => {
     assert.equal(named(result, 'MonitoringBlind').length, 1);
   });
 
-  it('keeps the carried history small over the whole 48-hour window', () => {
+  it('keeps the carried history small over the whole 48-hour window', { timeout: 60_000 }, () => {
     const { results, history } = run(schedule.map((c) => ({ hours: c.offsetSeconds / H })));
 
     assert.ok(results.every((r) => r.health === 'healthy'), JSON.stringify(results.find((r) => r.health !== 'healthy')));

@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Worker } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import pino from 'pino';
 import { request } from 'undici';
 import { createActivities } from '../src/activities/index.js';
@@ -11,7 +11,8 @@ import { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
 import { escalateSignal, statusQuery } from '../src/workflows/messages.js';
 import { freePort } from './support/prometheus.js';
 import { withFixtureCommands } from './support/plans.js';
-import { devServerEnv, testRuntime, workflowBundle } from './support/temporal.js';
+import { teardown, withWorker } from './support/harness.js';
+import { devServerEnv, testRuntime } from './support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 let metricsUrl: string;
@@ -24,10 +25,10 @@ before(async () => {
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}`, useSecondsForDurations: true } } },
   });
   env = await devServerEnv();
-});
+}, { timeout: 3 * 60_000 });
 after(async () => {
-  await env?.teardown();
-});
+  await teardown(env);
+}, { timeout: 3 * 60_000 });
 
 async function scrape(): Promise<string> {
   const res = await request(metricsUrl);
@@ -40,34 +41,27 @@ function value(text: string, pattern: RegExp): number {
   return line ? Number(line.split(' ').at(-1)) : NaN;
 }
 
-test('checkpoints, check duration, open incidents and notification attempts are exported', async () => {
+test('checkpoints, check duration, open incidents and notification attempts are exported', { timeout: 3 * 60_000 }, async (t) => {
   const plan = withFixtureCommands(await loadPlanFile(DEFAULT_PLAN_PATH));
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'metrics',
-    workflowBundle: await workflowBundle(),
-    // No webhook variables are set: every Slack attempt fails, and is counted as failed.
-    activities: createActivities({ logger: pino({ level: 'silent' }), env: {} }),
-  });
-  await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(deploymentMonitor, {
+  // No webhook variables are set: every Slack attempt fails, and is counted as failed.
+  const activities = createActivities({ logger: pino({ level: 'silent' }), env: {} });
+  await withWorker(t, env, { taskQueue: 'metrics', activities }, async (run) => {
+    const handle = run.watch(await env.client.workflow.start(deploymentMonitor, {
       workflowId: 'monitor-metrics',
       taskQueue: 'metrics',
       args: [{ deployment: { id: 'metrics', version: '1', service: 'genesis-orchestration', deployedAt: new Date().toISOString() }, plan }],
-    });
+    }));
     await handle.signal(escalateSignal, { priority: 'P2', reason: 'watching the metrics', actor: 'test' });
-    for (let i = 0; i < 100; i++) {
+    // The manual P2, and the P2 that announces the broken Slack channel (no webhook is set).
+    await run.waitFor('the T+0 checkpoint and both P2 incidents', async () => {
       const status = await handle.query(statusQuery);
-      // The manual P2, and the P2 that announces the broken Slack channel (no webhook is set).
-      if (status.checklist[0]?.finishedAt && status.incidents.length === 2) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    let text = await scrape();
+      return status.checklist[0]?.finishedAt && status.incidents.length === 2 ? true : undefined;
+    }, { timeoutMs: 60_000 });
     const p2Gauge = /^deploywatch_open_incidents\{.*deployment="metrics".*priority="P2"/;
-    for (let i = 0; i < 50 && !(/deploywatch_notifications_total\{[^}]*outcome="failed"/.test(text) && value(text, p2Gauge) === 2); i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      text = await scrape();
-    }
+    const text = await run.waitFor('the failed notification and both P2s on the metrics endpoint', async () => {
+      const scraped = await scrape();
+      return /deploywatch_notifications_total\{[^}]*outcome="failed"/.test(scraped) && value(scraped, p2Gauge) === 2 ? scraped : undefined;
+    }, { timeoutMs: 60_000, everyMs: 200 });
     assert.equal(value(text, /^deploywatch_checkpoints_total\{.*phase="intensive"/), 1, 'the T+0 checkpoint is counted');
     assert.ok(value(text, /^deploywatch_check_duration_count/) >= 1, 'the check duration histogram has a sample');
     const status = await handle.query(statusQuery);

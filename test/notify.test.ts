@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Worker } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import pino from 'pino';
 import { Agent } from 'undici';
 import {
@@ -29,6 +29,7 @@ import {
   type SmtpReceiver,
 } from './support/receivers.js';
 import { testRuntime, timeSkippingEnv } from './support/temporal.js';
+import { teardown, waitFor, withWorker } from './support/harness.js';
 
 // The SDK logs every (expected) activity failure at WARN; keep the test output to the results.
 const sdkLogger = new DefaultLogger('ERROR');
@@ -93,13 +94,13 @@ let smtp: SmtpReceiver;
 
 before(async () => {
   [slack, pagerduty, smtp] = await Promise.all([startSlackReceiver(), startPagerDutyReceiver(), startSmtpServer()]);
-});
+}, { timeout: 3 * 60_000 });
 after(async () => {
   await Promise.all([slack?.close(), pagerduty?.close(), smtp?.close()]);
-});
+}, { timeout: 3 * 60_000 });
 
 describe('routing', () => {
-  test('the seed plan routes P0-P1 to #genesis-alerts + PagerDuty, P2-P3 to #genesis-monitoring, P4 to email + #genesis-logs', async () => {
+  test('the seed plan routes P0-P1 to #genesis-alerts + PagerDuty, P2-P3 to #genesis-monitoring, P4 to email + #genesis-logs', { timeout: 3 * 60_000 }, async () => {
     const { channels } = await loadPlanFile(DEFAULT_PLAN_PATH);
 
     const routes = (['P0', 'P1', 'P2', 'P3', 'P4'] as const).map((p) => routeFor(channels, p));
@@ -113,7 +114,7 @@ describe('routing', () => {
     ]);
   });
 
-  test('routes follow the plan, not the seed, and targets carry env var names only', () => {
+  test('routes follow the plan, not the seed, and targets carry env var names only', { timeout: 3 * 60_000 }, () => {
     const channels: Plan['channels'] = {
       slack: { P2: '#ops' },
       pagerduty: ['P2'],
@@ -136,7 +137,7 @@ describe('routing', () => {
 });
 
 describe('Slack', () => {
-  test('posts a Block Kit message the webhook accepts: header, summary with fields, runbook context', async () => {
+  test('posts a Block Kit message the webhook accepts: header, summary with fields, runbook context', { timeout: 3 * 60_000 }, async () => {
     const { notifySlack } = notifier({ SLACK_HOOK: slack.url('/services/T1/B1/slack-ok') });
 
     const result = await activityEnv().run(notifySlack, {
@@ -157,7 +158,7 @@ describe('Slack', () => {
     assert.ok(json.includes('Grafana &lt;dashboard&gt; &amp; panels'), 'mrkdwn control characters escaped');
   });
 
-  test('an oversized notification is cut to Block Kit limits and still accepted', async () => {
+  test('an oversized notification is cut to Block Kit limits and still accepted', { timeout: 3 * 60_000 }, async () => {
     const { notifySlack } = notifier({ SLACK_HOOK: slack.url('/services/T1/B1/slack-big') });
     const details = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`item-${i}`, 'x'.repeat(2500)]));
     const links = Array.from({ length: 15 }, (_, i) => ({ href: `https://example.invalid/${i}`, text: `link ${i}` }));
@@ -171,7 +172,7 @@ describe('Slack', () => {
     assert.equal(slack.messages.filter((m) => m.path === '/services/T1/B1/slack-big').length, 1);
   });
 
-  test('the receiver rejects what Slack rejects', () => {
+  test('the receiver rejects what Slack rejects', { timeout: 3 * 60_000 }, () => {
     assert.deepEqual(slackMessageErrors({}), ['text or blocks is required']);
     assert.deepEqual(slackMessageErrors({ blocks: [{ type: 'header', text: { type: 'mrkdwn', text: 'x' } }] }), [
       'blocks[0].text.type: must be plain_text',
@@ -183,7 +184,7 @@ describe('Slack', () => {
 });
 
 describe('PagerDuty', () => {
-  test('trigger, a retried trigger, acknowledge and resolve on one dedup key make one incident, resolved', async () => {
+  test('trigger, a retried trigger, acknowledge and resolve on one dedup key make one incident, resolved', { timeout: 3 * 60_000 }, async () => {
     const { notifyPagerDuty } = notifier({ PD_KEY: ROUTING_KEY }, { pagerdutyUrl: pagerduty.url });
     const n = notification({ incidentId: 'monitor-deploy-42/incident-7', role: 'incident-commander' });
     const send = (event: Notification['event']) =>
@@ -205,7 +206,7 @@ describe('PagerDuty', () => {
     assert.deepEqual(trigger.links?.[0], { href: n.runbookUrl, text: 'Runbook' });
   });
 
-  test('severity follows priority and escalate/reminder are triggers; notices never page', () => {
+  test('severity follows priority and escalate/reminder are triggers; notices never page', { timeout: 3 * 60_000 }, () => {
     const severity = (priority: Notification['priority']) =>
       (pagerDutyEvent(notification({ priority }), ROUTING_KEY).payload as { severity: string }).severity;
 
@@ -221,7 +222,7 @@ describe('PagerDuty', () => {
     assert.throws(() => pagerDutyEvent(notification({ event: 'notice' }), ROUTING_KEY), { type: 'NotificationConfigError' });
   });
 
-  test('500 and 429 are retryable, 429 after Retry-After; an invalid event (400) is a NotificationConfigError', async () => {
+  test('500 and 429 are retryable, 429 after Retry-After; an invalid event (400) is a NotificationConfigError', { timeout: 3 * 60_000 }, async () => {
     const { notifyPagerDuty } = notifier({ PD_KEY: ROUTING_KEY, PD_SHORT: 'too-short' }, { pagerdutyUrl: pagerduty.url });
     const input = { routingKeyEnv: 'PD_KEY', notification: notification() };
 
@@ -240,7 +241,7 @@ describe('PagerDuty', () => {
 });
 
 describe('email', () => {
-  test('arrives at a real SMTP server, authenticated, with subject, recipients and both bodies', async () => {
+  test('arrives at a real SMTP server, authenticated, with subject, recipients and both bodies', { timeout: 3 * 60_000 }, async () => {
     const { notifyEmail } = notifier({ SMTP_URL: smtp.url() });
     const before = smtp.messages.length;
 
@@ -261,7 +262,7 @@ describe('email', () => {
     assert.match(mail.raw, /text\/html/);
   });
 
-  test('a P4 digest lists every item', async () => {
+  test('a P4 digest lists every item', { timeout: 3 * 60_000 }, async () => {
     const { notifyEmail } = notifier({ SMTP_URL: smtp.url() });
     const before = smtp.messages.length;
     const items = { 'test_flaky_cache (3 failures)': 'known flaky', 'test_slow_io (1 failure)': 'known flaky' };
@@ -277,7 +278,7 @@ describe('email', () => {
     assert.match(mail.raw, /- test_slow_io \(1 failure\): known flaky/);
   });
 
-  test('bad credentials are a NotificationConfigError that names neither the user nor the password', async () => {
+  test('bad credentials are a NotificationConfigError that names neither the user nor the password', { timeout: 3 * 60_000 }, async () => {
     const { notifyEmail, lines } = notifier({ SMTP_URL: smtp.url('alerts-SECRETUSER', 'SECRETPASS') });
 
     const f = await failureOf(notifyEmail, { to: ['x@company.invalid'], smtpUrlEnv: 'SMTP_URL', notification: notification() });
@@ -293,7 +294,7 @@ describe('email', () => {
 describe('failure classification', () => {
   const input = (webhookEnv = 'SLACK_HOOK') => ({ channel: '#genesis-alerts', webhookEnv, notification: notification() });
 
-  test('5xx, a timeout and a refused connection are retryable', async () => {
+  test('5xx, a timeout and a refused connection are retryable', { timeout: 3 * 60_000 }, async () => {
     const { notifySlack } = notifier({ SLACK_HOOK: slack.url(), CLOSED: 'http://127.0.0.1:1/services/T/B/x' }, { timeoutMs: 300 });
 
     slack.failNext(1, { status: 503, body: 'service_unavailable' });
@@ -310,20 +311,20 @@ describe('failure classification', () => {
     assert.match(refused.message, /ECONNREFUSED/);
   });
 
-  test('cancelling the activity aborts the request and surfaces the cancellation, not a notify failure', async () => {
+  test('cancelling the activity aborts the request and surfaces the cancellation, not a notify failure', { timeout: 3 * 60_000 }, async () => {
     const { notifySlack } = notifier({ SLACK_HOOK: slack.url() }, { timeoutMs: 60_000 });
     const cancellable = activityEnv();
     const attemptsBefore = slack.attempts;
 
     slack.failNext(1, 'hang');
     const running = cancellable.run(notifySlack, input());
-    while (slack.attempts === attemptsBefore) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor('the hanging request to reach the receiver', async () => (slack.attempts === attemptsBefore ? undefined : true), { everyMs: 10 });
     cancellable.cancel();
 
     await assert.rejects(running, CancelledFailure);
   });
 
-  test('429 is retryable with nextRetryDelay from Retry-After', async () => {
+  test('429 is retryable with nextRetryDelay from Retry-After', { timeout: 3 * 60_000 }, async () => {
     const { notifySlack } = notifier({ SLACK_HOOK: slack.url() });
 
     slack.failNext(1, { status: 429, headers: { 'retry-after': '30' }, body: 'rate_limited' });
@@ -333,7 +334,7 @@ describe('failure classification', () => {
     assert.equal(f.nextRetryDelay, 30_000);
   });
 
-  test('404 no_service and 400 invalid_blocks are non-retryable NotificationConfigErrors', async () => {
+  test('404 no_service and 400 invalid_blocks are non-retryable NotificationConfigErrors', { timeout: 3 * 60_000 }, async () => {
     const { notifySlack } = notifier({ SLACK_HOOK: slack.url(), WRONG_PATH: `${slack.origin}/hooks/x` });
 
     const noService = await failureOf(notifySlack, input('WRONG_PATH'));
@@ -346,7 +347,7 @@ describe('failure classification', () => {
     assert.match(invalid.message, /400: invalid_blocks/);
   });
 
-  test('a missing variable is a NotificationConfigError naming the variable, never a value', async () => {
+  test('a missing variable is a NotificationConfigError naming the variable, never a value', { timeout: 3 * 60_000 }, async () => {
     const hook = slack.url(SECRET_PATH);
     const { notifySlack, notifyPagerDuty, notifyEmail } = notifier({ OTHER: hook });
 
@@ -368,7 +369,7 @@ describe('failure classification', () => {
 });
 
 describe('secret scrubbing', () => {
-  test('a 4xx whose body echoes the webhook path leaks neither into the failure nor the logs', async () => {
+  test('a 4xx whose body echoes the webhook path leaks neither into the failure nor the logs', { timeout: 3 * 60_000 }, async () => {
     const { notifySlack, lines } = notifier({ SLACK_HOOK: slack.url(SECRET_PATH) });
 
     slack.failNext(1, { status: 403, body: `Cannot POST ${slack.url(SECRET_PATH)} (action_prohibited)` });
@@ -380,7 +381,7 @@ describe('secret scrubbing', () => {
     for (const text of [f.message, f.stack ?? '', ...lines]) assert.ok(!text.includes('SECRETXYZ'), `leaked: ${text}`);
   });
 
-  test('a network error carrying the URL is scrubbed', async () => {
+  test('a network error carrying the URL is scrubbed', { timeout: 3 * 60_000 }, async () => {
     // An HTTP client whose connection error names the whole URL, as some do.
     const dispatcher = new Agent().compose((_dispatch) => (opts, handler) => {
       handler.onError?.(Object.assign(new Error(`connect ETIMEDOUT ${String(opts.origin)}${opts.path}`), { code: 'ETIMEDOUT' }));
@@ -396,7 +397,7 @@ describe('secret scrubbing', () => {
     await dispatcher.close();
   });
 
-  test('PagerDuty: a body echoing the routing key is scrubbed', async () => {
+  test('PagerDuty: a body echoing the routing key is scrubbed', { timeout: 3 * 60_000 }, async () => {
     const { notifyPagerDuty, lines } = notifier({ PD_KEY: ROUTING_KEY }, { pagerdutyUrl: pagerduty.url });
 
     pagerduty.failNext(1, { status: 400, body: `{"status":"invalid event","errors":["unknown routing_key ${ROUTING_KEY}"]}` });
@@ -406,7 +407,7 @@ describe('secret scrubbing', () => {
     for (const text of [f.message, ...lines]) assert.ok(!text.includes(ROUTING_KEY), `leaked: ${text}`);
   });
 
-  test('scrub removes each secret, its URL-encoded form, and URL credentials', () => {
+  test('scrub removes each secret, its URL-encoded form, and URL credentials', { timeout: 3 * 60_000 }, () => {
     const url = 'smtp://mail-user:p%40ss%2Fword@smtp.example.invalid:587';
 
     assert.equal(scrub(`login p@ss/word failed for mail-user at ${url}`, urlSecrets(url)), 'login [redacted] failed for [redacted] at [redacted]');
@@ -414,7 +415,7 @@ describe('secret scrubbing', () => {
     assert.equal(scrub('proxy http://u:pw@10.0.0.1:3128 refused', []), 'proxy http://[redacted]@10.0.0.1:3128 refused');
   });
 
-  test('Retry-After as seconds or an HTTP date, clamped to 1 s .. 1 h', () => {
+  test('Retry-After as seconds or an HTTP date, clamped to 1 s .. 1 h', { timeout: 3 * 60_000 }, () => {
     const now = Date.parse('2025-01-01T00:00:00Z');
 
     assert.equal(retryAfterMs('30', now), 30_000);
@@ -430,30 +431,28 @@ describe('with Temporal retries (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;
   before(async () => {
     env = await timeSkippingEnv();
-  });
+  }, { timeout: 3 * 60_000 });
   after(async () => {
-    await env?.teardown();
-  });
+    await teardown(env);
+  }, { timeout: 3 * 60_000 });
 
-  test('503 twice then 200: three attempts reach Slack and exactly one message is delivered', async () => {
+  test('503 twice then 200: three attempts reach Slack and exactly one message is delivered', { timeout: 3 * 60_000 }, async (t) => {
     const path = '/services/T1/B1/temporal-retry';
     const { logger } = capturedLogger();
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: 'notify-retry',
-      workflowsPath: require.resolve('./fixtures/notify-workflow'),
-      activities: createNotifyActivities({ env: { SLACK_HOOK: slack.url(path) }, logger }),
-    });
     const attemptsBefore = slack.attempts;
     slack.failNext(2, { status: 503, body: 'service_unavailable' });
+    const activities = createNotifyActivities({ env: { SLACK_HOOK: slack.url(path) }, logger });
 
-    const result = await worker.runUntil(
-      env.client.workflow.execute<typeof notifySlackWorkflow>('notifySlackWorkflow', {
-        taskQueue: 'notify-retry',
-        workflowId: 'notify-retry-test',
-        args: [{ channel: '#genesis-alerts', webhookEnv: 'SLACK_HOOK', notification: notification() }],
-      }),
-    );
+    const result = await withWorker(t, env, { taskQueue: 'notify-retry', workflowsPath: require.resolve('./fixtures/notify-workflow'), activities }, async (run) => {
+      const handle = run.watch(
+        await env.client.workflow.start<typeof notifySlackWorkflow>('notifySlackWorkflow', {
+          taskQueue: 'notify-retry',
+          workflowId: 'notify-retry-test',
+          args: [{ channel: '#genesis-alerts', webhookEnv: 'SLACK_HOOK', notification: notification() }],
+        }),
+      );
+      return await run.result(handle, 'the notification workflow to finish');
+    });
 
     assert.deepEqual(result, { channel: 'slack', status: 200 });
     assert.equal(slack.attempts - attemptsBefore, 3);

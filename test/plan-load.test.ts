@@ -23,7 +23,7 @@ let plan: Plan;
 before(async () => {
   planText = await readFile(DEFAULT_PLAN_PATH, 'utf8');
   plan = parsePlan(planText, DEFAULT_PLAN_PATH);
-});
+}, { timeout: 60_000 });
 
 /** The default plan as data, changed by `change`, then parsed: must fail naming `pattern`. */
 function assertRejected(change: (draft: PlanInput) => void, pattern: RegExp): PlanError {

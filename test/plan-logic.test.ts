@@ -12,10 +12,10 @@ const HOUR = 3600;
 let plan: Plan;
 before(async () => {
   plan = await loadPlanFile(DEFAULT_PLAN_PATH);
-});
+}, { timeout: 60_000 });
 
 describe('schedule', () => {
-  test("the seed's checklist: T+0, every 15 min to 6 h, hourly to 24 h, every 3 h to 48 h", () => {
+  test("the seed's checklist: T+0, every 15 min to 6 h, hourly to 24 h, every 3 h to 48 h", { timeout: 60_000 }, () => {
     const schedule = buildSchedule(plan);
     assert.equal(schedule.length, 51);
     assert.deepEqual(schedule.map((c) => c.index), [...Array(51).keys()]);
@@ -27,7 +27,7 @@ describe('schedule', () => {
     assert.equal(schedule[24]!.label, 'T+6h intensive check');
   });
 
-  test('each checkpoint knows its commands, assertions and review', () => {
+  test('each checkpoint knows its commands, assertions and review', { timeout: 60_000 }, () => {
     const at = (h: number) => buildSchedule(plan).find((c) => c.offsetSeconds === h * HOUR)!;
     assert.deepEqual(at(0).commands, ['health-check', 'production-tests', 'log-review']);
     assert.deepEqual(at(7).commands, ['health-check', 'log-review']);
@@ -41,7 +41,7 @@ describe('schedule', () => {
     assert.equal(at(48).review, 'final');
   });
 
-  test('an extension repeats the last phase at the extension cadence, numbering on', () => {
+  test('an extension repeats the last phase at the extension cadence, numbering on', { timeout: 60_000 }, () => {
     const extension = buildExtension(plan, 48 * HOUR, 1, 51);
     assert.deepEqual(extension.map((c) => c.offsetSeconds / HOUR), [51, 54, 57, 60, 63, 66, 69, 72]);
     assert.deepEqual(extension.map((c) => c.index), [51, 52, 53, 54, 55, 56, 57, 58]);
@@ -49,7 +49,7 @@ describe('schedule', () => {
     assert.deepEqual(extension.find((c) => c.offsetSeconds === 54 * HOUR)!.commands, ['health-check', 'full-suite']);
   });
 
-  test('labels and phases', () => {
+  test('labels and phases', { timeout: 60_000 }, () => {
     assert.equal(offsetLabel(900), 'T+0.25h');
     assert.equal(offsetLabel(48 * HOUR), 'T+48h');
     assert.equal(phaseAt(plan, 0), 'intensive');
@@ -62,7 +62,7 @@ describe('schedule', () => {
 describe('escalation policy', () => {
   const minutes = (steps: ReturnType<typeof escalationSteps>) => steps.map((s) => [s.kind, s.atMinutes, s.role]);
 
-  test("P1: the seed's path — on-call at once, commander at 30 min, lead at 2 h; never the CTO by timer", () => {
+  test("P1: the seed's path — on-call at once, commander at 30 min, lead at 2 h; never the CTO by timer", { timeout: 60_000 }, () => {
     assert.deepEqual(minutes(escalationSteps(plan.escalation, 'P1')), [
       ['page', 0, 'on-call'],
       ['page', 30, 'incident-commander'],
@@ -70,13 +70,13 @@ describe('escalation policy', () => {
     ]);
   });
 
-  test('P0 and manual triggers bring the commander in at once', () => {
+  test('P0 and manual triggers bring the commander in at once', { timeout: 60_000 }, () => {
     for (const steps of [escalationSteps(plan.escalation, 'P0'), escalationSteps(plan.escalation, 'P1', { straightToCommander: true })]) {
       assert.deepEqual(minutes(steps).slice(0, 2), [['page', 0, 'on-call'], ['page', 0, 'incident-commander']]);
     }
   });
 
-  test('P2/P3: notice, a reminder at the end of the response window, on-call after a second one; P4: the digest', () => {
+  test('P2/P3: notice, a reminder at the end of the response window, on-call after a second one; P4: the digest', { timeout: 60_000 }, () => {
     assert.deepEqual(minutes(escalationSteps(plan.escalation, 'P2')), [['notice', 0, null], ['reminder', 60, null], ['page', 120, 'on-call']]);
     assert.deepEqual(minutes(escalationSteps(plan.escalation, 'P3')), [['notice', 0, null], ['reminder', 240, null], ['page', 480, 'on-call']]);
     assert.ok(escalationSteps(plan.escalation, 'P3').filter((s) => s.kind !== 'notice').every((s) => s.stoppedByAck));
@@ -84,7 +84,7 @@ describe('escalation policy', () => {
     assert.deepEqual(minutes(escalationSteps(plan.escalation, 'P4')), [['digest', 0, null]]);
   });
 
-  test('a system-wide outage: the service down past the limit, several critical incidents, or declared', () => {
+  test('a system-wide outage: the service down past the limit, several critical incidents, or declared', { timeout: 60_000 }, () => {
     const view = { serviceDownMinutes: null, openCriticalIncidents: 1, declared: false };
     assert.equal(isSystemWideOutage(plan.escalation, view), false);
     assert.equal(isSystemWideOutage(plan.escalation, { ...view, serviceDownMinutes: 14 }), false);
@@ -93,14 +93,14 @@ describe('escalation policy', () => {
     assert.equal(isSystemWideOutage(plan.escalation, { ...view, declared: true }), true);
   });
 
-  test('re-checks thin out as an incident ages', () => {
+  test('re-checks thin out as an incident ages', { timeout: 60_000 }, () => {
     assert.deepEqual([0, 59, 60, 359, 360, 5000].map((m) => recheckMinutes(true, m)), [5, 5, 15, 15, 60, 60]);
     assert.deepEqual([0, 60, 360].map((m) => recheckMinutes(false, m)), [15, 30, 60]);
   });
 });
 
 describe('durations and payloads', () => {
-  test('durations', () => {
+  test('durations', { timeout: 60_000 }, () => {
     assert.equal(parseDurationSeconds('1h30m'), 5400);
     assert.equal(parseDurationSeconds('90s'), 90);
     assert.throws(() => parseDurationSeconds('-5m'), /not a duration/);
@@ -109,7 +109,7 @@ describe('durations and payloads', () => {
     assert.equal(formatDuration(90), '90s');
   });
 
-  test('operator payloads are checked field by field', () => {
+  test('operator payloads are checked field by field', { timeout: 60_000 }, () => {
     assert.deepEqual(validateEscalation({ priority: 'P1', reason: 'x', actor: 'a' }), { priority: 'P1', reason: 'x', actor: 'a' });
     assert.throws(() => validateEscalation(null), /escalate: expected a JSON object, got null/);
     assert.throws(() => validateEscalation({ priority: 'P1', reason: ' ', actor: 'a' }), /escalate.reason: must be a non-empty string/);

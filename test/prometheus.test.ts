@@ -14,6 +14,7 @@ import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import { buildSchedule } from '../src/plan/schedule.js';
 import type { AlertRule } from '../src/plan/schema.js';
 import { genesisHistory } from './support/genesis-history.js';
+import { waitFor } from './support/harness.js';
 import {
   openMetrics,
   startMetricsTarget,
@@ -116,7 +117,7 @@ describe('alerts over backfilled history', () => {
   const evaluate = (from: number, to: number, alerts: AlertRule[] = RULES, maxPointsPerSeries?: number) =>
     evaluateAlerts({ client, alerts, fromMs: at(from), toMs: at(to), scrapeIntervalSeconds: STEP, maxPointsPerSeries });
 
-  it('finds a 30-minute latency breach between two 3-hourly checks, with its start and end', async () => {
+  it('finds a 30-minute latency breach between two 3-hourly checks, with its start and end', { timeout: 3 * 60_000 }, async () => {
     const latency = byName(await evaluate(3 * H, 6 * H), 'HighLatencyP95');
 
     assert.equal(latency.state, 'firing');
@@ -134,7 +135,7 @@ describe('alerts over backfilled history', () => {
     assert.ok(latency.coverage > 0.98 && latency.coverage < 1);
   });
 
-  it('does not fire on a 60-second error blip shorter than HighErrorRate’s 2m', async () => {
+  it('does not fire on a 60-second error blip shorter than HighErrorRate’s 2m', { timeout: 3 * 60_000 }, async () => {
     const errors = byName(await evaluate(0.5 * H, 1.5 * H), 'HighErrorRate');
 
     assert.equal(errors.state, 'ok');
@@ -143,7 +144,7 @@ describe('alerts over backfilled history', () => {
     assert.ok((errors.worst ?? 0) > 0.001);
   });
 
-  it('fires on errors lasting longer than `for`', async () => {
+  it('fires on errors lasting longer than `for`', { timeout: 3 * 60_000 }, async () => {
     const errors = byName(await evaluate(1.5 * H, 2.5 * H), 'HighErrorRate');
 
     assert.equal(errors.state, 'firing');
@@ -154,7 +155,7 @@ describe('alerts over backfilled history', () => {
     assert.ok(breach.durationSeconds >= 10 * M);
   });
 
-  it('reports the blip and the firing breach of one interval apart', async () => {
+  it('reports the blip and the firing breach of one interval apart', { timeout: 3 * 60_000 }, async () => {
     const errors = byName(await evaluate(0, 3 * H), 'HighErrorRate');
 
     assert.equal(errors.state, 'firing');
@@ -162,7 +163,7 @@ describe('alerts over backfilled history', () => {
     assert.equal(errors.blips, 1);
   });
 
-  it('fires GenesisServiceDown when the service is down for 2 minutes', async () => {
+  it('fires GenesisServiceDown when the service is down for 2 minutes', { timeout: 3 * 60_000 }, async () => {
     const down = byName(await evaluate(3 * H, 6 * H), 'GenesisServiceDown');
 
     assert.equal(down.state, 'firing');
@@ -174,7 +175,7 @@ describe('alerts over backfilled history', () => {
     assert.equal(sec(breach.endedAt ?? ''), 5 * H + 2 * M);
   });
 
-  it('keeps healthy alerts ok over the same interval', async () => {
+  it('keeps healthy alerts ok over the same interval', { timeout: 3 * 60_000 }, async () => {
     const passRate = byName(await evaluate(0, 6 * H), 'TestPassRateLow');
 
     assert.equal(passRate.state, 'ok');
@@ -182,7 +183,7 @@ describe('alerts over backfilled history', () => {
     assert.equal(passRate.worst, 100);
   });
 
-  it('is inconclusive, not ok, across 20 minutes without data', async () => {
+  it('is inconclusive, not ok, across 20 minutes without data', { timeout: 3 * 60_000 }, async () => {
     const results = await evaluate(6 * H, 7 * H, [PASS_RATE, DOWN]);
 
     for (const result of results) {
@@ -193,7 +194,7 @@ describe('alerts over backfilled history', () => {
     }
   });
 
-  it('still finds short breaches when a long interval forces a coarser step', async () => {
+  it('still finds short breaches when a long interval forces a coarser step', { timeout: 3 * 60_000 }, async () => {
     const results = await evaluate(3 * H, 6 * H, [LATENCY, DOWN], 100);
 
     const latency = byName(results, 'HighLatencyP95');
@@ -206,7 +207,7 @@ describe('alerts over backfilled history', () => {
     assert.equal(down.worst, 0);
   });
 
-  it('splits a range query over 11,000 points into requests Prometheus accepts, without gaps or overlaps', async () => {
+  it('splits a range query over 11,000 points into requests Prometheus accepts, without gaps or overlaps', { timeout: 3 * 60_000 }, async () => {
     const [series, ...rest] = await client.rangeQuery('max(up{job="node"})', at(0), at(6 * H), 1);
 
     assert.equal(rest.length, 0);
@@ -215,13 +216,13 @@ describe('alerts over backfilled history', () => {
     series.samples.forEach(([t], i) => assert.equal(t, T0 + i));
   });
 
-  it('answers instant queries at a past evaluation time', async () => {
+  it('answers instant queries at a past evaluation time', { timeout: 3 * 60_000 }, async () => {
     const samples = await client.instantQuery('max(up{job="genesis-orchestration"})', at(5 * H + M));
 
     assert.deepEqual(samples, [{ labels: {}, value: 0 }]);
   });
 
-  it('rejects invalid PromQL with PrometheusQueryError', async () => {
+  it('rejects invalid PromQL with PrometheusQueryError', { timeout: 3 * 60_000 }, async () => {
     await assert.rejects(client.instantQuery('rate(foo[5m]', at(H)), (err: Error) => {
       assert.ok(err instanceof PrometheusQueryError);
       assert.equal(err.name, 'PrometheusQueryError');
@@ -231,12 +232,12 @@ describe('alerts over backfilled history', () => {
     await assert.rejects(client.rangeQuery('rate(foo[5m]', at(0), at(H), STEP), PrometheusQueryError);
   });
 
-  it('rejects a query Prometheus cannot execute with PrometheusQueryError', async () => {
+  it('rejects a query Prometheus cannot execute with PrometheusQueryError', { timeout: 3 * 60_000 }, async () => {
     // Two `up` series on one side of a one-to-one match: an execution error (HTTP 422).
     await assert.rejects(client.instantQuery('up + on() vector(1)', at(H)), PrometheusQueryError);
   });
 
-  it('reports a plan error on its own alert and evaluates the others', async () => {
+  it('reports a plan error on its own alert and evaluates the others', { timeout: 3 * 60_000 }, async () => {
     const broken = rule({ name: 'Broken', expr: 'rate(foo[5m]', op: '>', threshold: 1, for: '1m' });
     const results = await evaluate(0, H, [broken, PASS_RATE]);
 
@@ -247,7 +248,7 @@ describe('alerts over backfilled history', () => {
     assert.equal(byName(results, 'TestPassRateLow').state, 'ok');
   });
 
-  it('leaves `source: monitor` alerts out', async () => {
+  it('leaves `source: monitor` alerts out', { timeout: 3 * 60_000 }, async () => {
     const monitorRule: AlertRule = { ...PASS_RATE, name: 'IntermittentTestFailures', source: 'monitor', expr: undefined };
     const results = await evaluate(0, H, [monitorRule, PASS_RATE]);
 
@@ -256,7 +257,7 @@ describe('alerts over backfilled history', () => {
 });
 
 describe('when Prometheus is unreachable', () => {
-  it('makes every alert inconclusive with PrometheusUnavailableError, never ok', async (t) => {
+  it('makes every alert inconclusive with PrometheusUnavailableError, never ok', { timeout: 3 * 60_000 }, async (t) => {
     const prometheus = await startPrometheus({
       history: openMetrics(genesisHistory({ fromSec: T0 - H, toSec: T0 + H, stepSec: STEP })),
     });
@@ -279,7 +280,7 @@ describe('when Prometheus is unreachable', () => {
 });
 
 describe('when Prometheus hangs', () => {
-  it('gives up within the timeout with PrometheusUnavailableError', async (t) => {
+  it('gives up within the timeout with PrometheusUnavailableError', { timeout: 3 * 60_000 }, async (t) => {
     const prometheus = await startPrometheus();
     t.after(() => prometheus.stop());
     const client = createPrometheusClient({ baseUrl: prometheus.url, timeoutMs: 500, backoffMs: 10 });
@@ -296,7 +297,7 @@ describe('when Prometheus hangs', () => {
 });
 
 describe('firing alerts from Prometheus rules', () => {
-  it('lists live alerts now, and the ALERTS series at a past time', async (t) => {
+  it('lists live alerts now, and the ALERTS series at a past time', { timeout: 3 * 60_000 }, async (t) => {
     const target = await startMetricsTarget({ demo_queue_depth: 1 });
     t.after(() => target.stop());
     const pushgateway = await startPushgateway();
@@ -326,10 +327,10 @@ describe('firing alerts from Prometheus rules', () => {
     await push.body.dump();
     assert.equal(push.statusCode, 200);
     target.set('demo_queue_depth', 10);
-    const live = await eventually(async () => {
+    const live = await waitFor('an alert firing in Prometheus', async () => {
       const alerts = await client.firingAlerts(Date.now());
       return alerts.length > 0 ? alerts : undefined;
-    });
+    }, { timeoutMs: 60_000, everyMs: 200 });
     const firingSeenAt = Date.now();
 
     assert.deepEqual(live.map((a) => [a.name, a.labels.severity, a.labels.job]), [['QueueDeep', 'page', 'demo']]);
@@ -342,10 +343,10 @@ describe('firing alerts from Prometheus rules', () => {
     assert.ok(past[0]!.activeAt);
     assert.deepEqual(await later.firingAlerts(startedAt - 60_000), []);
 
-    const pushed = await eventually(async () => {
+    const pushed = await waitFor('the pushed deploy_marker in Prometheus', async () => {
       const samples = await client.instantQuery('deploy_marker', Date.now());
       return samples.length > 0 ? samples : undefined;
-    });
+    }, { timeoutMs: 60_000, everyMs: 200 });
     assert.equal(pushed[0]!.labels.version, '1.2.3');
   });
 });
@@ -362,7 +363,7 @@ describe('the default plan over a healthy 48 hours', () => {
     await prometheus?.stop();
   });
 
-  it('judges every Prometheus alert ok at every checkpoint and over the whole window', async () => {
+  it('judges every Prometheus alert ok at every checkpoint and over the whole window', { timeout: 3 * 60_000 }, async () => {
     const plan = await loadPlanFile(DEFAULT_PLAN_PATH);
     const client = createPrometheusClient({ baseUrl: prometheus!.url });
     const alerts = plan.alerts.filter((a) => a.source === 'prometheus');
@@ -384,12 +385,3 @@ describe('the default plan over a healthy 48 hours', () => {
   });
 });
 
-async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met within 60 s');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

@@ -24,9 +24,9 @@ import {
   ruleGroups,
   type Panel,
 } from '../src/render/index.js';
-import { waitFor } from './support/alerts.js';
 import { genesisHistory } from './support/genesis-history.js';
 import { openMetrics, startPrometheus, type RunningPrometheus } from './support/prometheus.js';
+import { waitFor } from './support/harness.js';
 
 const run = promisify(execFile);
 const CLI = resolve(__dirname, '..', 'bin', 'deploywatch.js');
@@ -37,10 +37,10 @@ let dir: string;
 before(async () => {
   plan = await loadPlanFile(DEFAULT_PLAN_PATH);
   dir = await mkdtemp(join(tmpdir(), 'deploywatch-render-'));
-});
+}, { timeout: 3 * 60_000 });
 after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
-});
+}, { timeout: 3 * 60_000 });
 
 async function tool(program: string, args: string[], output: 'stdout' | 'both' = 'both'): Promise<string> {
   try {
@@ -53,7 +53,7 @@ async function tool(program: string, args: string[], output: 'stdout' | 'both' =
 }
 
 describe('Prometheus rules', () => {
-  test('promtool accepts the rules file: every prometheus alert of the plan plus the watchdog', async () => {
+  test('promtool accepts the rules file: every prometheus alert of the plan plus the watchdog', { timeout: 3 * 60_000 }, async () => {
     const file = join(dir, 'rules.yml');
     await writeFile(file, renderPrometheusRules(plan));
     const promAlerts = plan.alerts.filter((a) => a.source === 'prometheus').length;
@@ -61,7 +61,7 @@ describe('Prometheus rules', () => {
     assert.match(out, new RegExp(`SUCCESS: ${promAlerts + 4} rules found`));
   });
 
-  test("each rule is the plan's alert: its expression against its threshold, for its duration, labelled for routing", () => {
+  test("each rule is the plan's alert: its expression against its threshold, for its duration, labelled for routing", { timeout: 3 * 60_000 }, () => {
     const [group] = ruleGroups(plan);
     assert.equal(group?.name, 'deploywatch-genesis-phase4-48h');
     const rule = group?.rules.find((r) => r.alert === 'HighErrorRate');
@@ -75,7 +75,7 @@ describe('Prometheus rules', () => {
     assert.ok(!group?.rules.some((r) => r.alert === 'TestSuiteNotRunning'), 'monitor-sourced alerts have no rule');
   });
 
-  test('plan text that looks like a Go template stays literal', async () => {
+  test('plan text that looks like a Go template stays literal', { timeout: 3 * 60_000 }, async () => {
     const tricky: Plan = { ...plan, alerts: plan.alerts.map((a) => (a.name === 'HighErrorRate' ? { ...a, description: 'errors {{ over }} budget' } : a)) };
     const file = join(dir, 'tricky-rules.yml');
     await writeFile(file, renderPrometheusRules(tricky));
@@ -96,7 +96,7 @@ describe('Alertmanager config', () => {
     await writeFile(file, renderAlertmanagerConfig(plan, { bridgeUrl: 'http://127.0.0.1:9095/alertmanager', tokenFile: join(secrets, 'bridge_token') }));
   });
 
-  test('amtool accepts it', async () => {
+  test('amtool accepts it', { timeout: 3 * 60_000 }, async () => {
     const out = await tool('amtool', ['check-config', file]);
     assert.match(out, /SUCCESS/);
     assert.match(out, /3 receivers/);
@@ -105,18 +105,18 @@ describe('Alertmanager config', () => {
   const receiversFor = async (labels: string[]): Promise<string> =>
     (await tool('amtool', ['config', 'routes', 'test', `--config.file=${file}`, ...labels], 'stdout')).trim();
 
-  test("the plan's alerts go to the bridge only, whatever their priority: deploywatch does the paging", async () => {
+  test("the plan's alerts go to the bridge only, whatever their priority: deploywatch does the paging", { timeout: 3 * 60_000 }, async () => {
     for (const priority of ['P0', 'P1', 'P4']) {
       assert.equal(await receiversFor([`plan=${plan.name}`, 'alertname=GenesisServiceDown', `priority=${priority}`, 'severity=critical']), RECEIVERS.bridge);
     }
   });
 
-  test("deploywatch's own health pages directly; anything else reaches the SRE channel without paging", async () => {
+  test("deploywatch's own health pages directly; anything else reaches the SRE channel without paging", { timeout: 3 * 60_000 }, async () => {
     assert.equal(await receiversFor(['alertname=DeploywatchWorkerDown', 'component=deploywatch', 'severity=critical']), RECEIVERS.pager);
     assert.equal(await receiversFor(['alertname=SomethingElse', 'severity=critical']), RECEIVERS.sre);
   });
 
-  test("the bridge route uses the plan's timings and resolved notifications, with a bearer token from a file", () => {
+  test("the bridge route uses the plan's timings and resolved notifications, with a bearer token from a file", { timeout: 3 * 60_000 }, () => {
     const config = parse(renderAlertmanagerConfig(plan, { bridgeUrl: 'http://bridge:9095/alertmanager', tokenFile: '/run/secrets/bridge_token' })) as {
       route: { routes: Array<Record<string, unknown>> };
       receivers: Array<{ name: string; webhook_configs?: Array<Record<string, unknown>> }>;
@@ -177,7 +177,7 @@ describe('against a real Prometheus with a healthy history', () => {
     });
   }
 
-  test("Prometheus loads every rule; the plan's alerts stay quiet on a healthy history, the watchdog notices no deploywatch", async () => {
+  test("Prometheus loads every rule; the plan's alerts stay quiet on a healthy history, the watchdog notices no deploywatch", { timeout: 3 * 60_000 }, async () => {
     const groups = await evaluatedRules();
     const expected = ruleGroups(plan);
     assert.deepEqual(
@@ -199,7 +199,7 @@ describe('against a real Prometheus with a healthy history', () => {
     );
   });
 
-  test('the dashboard: uid genesis-deployment, 10 s refresh, the seed\'s 13 panels numbered as the seed numbers them', () => {
+  test('the dashboard: uid genesis-deployment, 10 s refresh, the seed\'s 13 panels numbered as the seed numbers them', { timeout: 3 * 60_000 }, () => {
     const dashboard = JSON.parse(renderGrafanaDashboard(plan)) as ReturnType<typeof grafanaDashboard> & { panels: Panel[] };
     assert.equal(dashboard.uid, DASHBOARD_UID);
     assert.equal(dashboard.refresh, '10s');
@@ -219,7 +219,7 @@ describe('against a real Prometheus with a healthy history', () => {
     assert.ok(dashboard.panels.find((p) => p.id === 12)?.targets.some((t) => t.expr.includes('ALERTS')));
   });
 
-  test('every panel query parses and returns data', async () => {
+  test('every panel query parses and returns data', { timeout: 3 * 60_000 }, async () => {
     // The watchdog's pending alerts are what the alerts panel shows here; wait until they are stored.
     await waitFor('ALERTS samples', async () => ((await get<QueryAnswer>('/api/v1/query', { query: 'ALERTS' })).data.result.length > 0 ? true : undefined));
     const end = Math.ceil(Date.now() / 1000);
@@ -239,7 +239,7 @@ describe('against a real Prometheus with a healthy history', () => {
 });
 
 describe('Prometheus scrape config and the CLI', () => {
-  test('promtool accepts the scrape config, which loads the rules and alerts Alertmanager', async () => {
+  test('promtool accepts the scrape config, which loads the rules and alerts Alertmanager', { timeout: 3 * 60_000 }, async () => {
     const rules = join(dir, 'scrape-rules.yml');
     await writeFile(rules, renderPrometheusRules(plan));
     const file = join(dir, 'prometheus.yml');
@@ -254,7 +254,7 @@ describe('Prometheus scrape config and the CLI', () => {
     );
   });
 
-  test('`deploywatch plan render <kind> --out` writes what the renderer produces', async () => {
+  test('`deploywatch plan render <kind> --out` writes what the renderer produces', { timeout: 3 * 60_000 }, async () => {
     const out = join(dir, 'cli', 'dashboard.json');
     const { stdout } = await run(process.execPath, [CLI, 'plan', 'render', 'dashboard', '--plan', DEFAULT_PLAN_PATH, '--out', out]);
     assert.match(stdout, /dashboard\.json: dashboard generated from plan 'genesis-phase4-48h'/);
@@ -263,7 +263,7 @@ describe('Prometheus scrape config and the CLI', () => {
     assert.equal(rules.stdout, renderPrometheusRules(plan));
   });
 
-  test('an unknown kind is a usage error that lists the kinds', async () => {
+  test('an unknown kind is a usage error that lists the kinds', { timeout: 3 * 60_000 }, async () => {
     await assert.rejects(run(process.execPath, [CLI, 'plan', 'render', 'nagios']), (err: { code: number; stderr: string }) => {
       assert.equal(err.code, 2);
       assert.match(err.stderr, /Allowed choices are rules, alertmanager, dashboard, prometheus/);

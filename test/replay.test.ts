@@ -25,9 +25,9 @@ before(async () => {
       recorded.push({ workflowId: `${version}/${file}`, history });
     }
   }
-});
+}, { timeout: 3 * 60_000 });
 
-test('every recorded history of every released version replays against the current workflow code', async () => {
+test('every recorded history of every released version replays against the current workflow code', { timeout: 3 * 60_000 }, async () => {
   assert.ok(recorded.length >= 3, 'the monitor and its escalations are recorded');
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, recorded)) {
@@ -36,7 +36,7 @@ test('every recorded history of every released version replays against the curre
   assert.deepEqual(failures, []);
 });
 
-test('the guard works: an unpatched change to running workflow code is a determinism violation', async () => {
+test('the guard works: an unpatched change to running workflow code is a determinism violation', { timeout: 3 * 60_000 }, async () => {
   // A copy of the workflow code with one unpatched change: a timer before each checkpoint's activity.
   // Inside the checkout (git-ignored), so the bundler resolves node_modules as for the real code.
   const mutant = join(REPO_ROOT, '.cache', 'replay-mutant');

@@ -177,7 +177,7 @@ describe('the handoff report model', () => {
     plan = await loadPlanFile(DEFAULT_PLAN_PATH);
   });
 
-  it('summarises the window including its extension, the checkpoints and the health timeline', () => {
+  it('summarises the window including its extension, the checkpoints and the health timeline', { timeout: 3 * 60_000 }, () => {
     const report = buildReport(reportInput(plan));
     assert.equal(report.allCriteriaPassed, true);
     assert.deepEqual(
@@ -204,7 +204,7 @@ describe('the handoff report model', () => {
     assert.match(report.headline, /^All 8 success criteria met over 72 h \(incl. 1 extension\)/);
   });
 
-  it('documents every incident with its timeline, resolution and runbook', () => {
+  it('documents every incident with its timeline, resolution and runbook', { timeout: 3 * 60_000 }, () => {
     const [first, second] = buildReport(reportInput(plan)).incidents;
     assert.equal(first?.resolution, 'Resolved automatically after 70 min: clear for 10m.');
     assert.equal(first?.minutesToDetect, 60);
@@ -213,7 +213,7 @@ describe('the handoff report model', () => {
     assert.equal(second?.resolution, 'Resolved by alice after 2 h: batch job moved off the host.');
   });
 
-  it('gives new baselines from the window averages, with the change from the plan’s', () => {
+  it('gives new baselines from the window averages, with the change from the plan’s', { timeout: 3 * 60_000 }, () => {
     const baselines = buildReport(reportInput(plan)).baselines;
     const htdag = baselines.find((b) => b.id === 'htdag-decomposition');
     assert.equal(htdag?.previous, 0.11);
@@ -226,7 +226,7 @@ describe('the handoff report model', () => {
     );
   });
 
-  it('lists known issues: flaky tests, the known-flaky list, recurring and unresolved incidents', () => {
+  it('lists known issues: flaky tests, the known-flaky list, recurring and unresolved incidents', { timeout: 3 * 60_000 }, () => {
     const open: IncidentSummary = { ...incidents()[0]!, number: 3, id: 'i3', status: 'open', resolvedAt: null, resolvedBy: null, startedAt: iso(60 * H) };
     const report = buildReport(reportInput(plan, { incidents: [...incidents(), open] }));
     const kinds = report.knownIssues.map((k) => [k.kind, k.title]);
@@ -239,7 +239,7 @@ describe('the handoff report model', () => {
     assert.equal(report.knownIssues[2]?.detail, 'Failed in 2 of 11 full-suite runs.');
   });
 
-  it('carries the seed’s BAU action items, schedule and the two sign-offs', () => {
+  it('carries the seed’s BAU action items, schedule and the two sign-offs', { timeout: 3 * 60_000 }, () => {
     const report = buildReport(reportInput(plan, { signOffs: [{ role: 'sre-lead', actor: 'sam', at: iso(73 * H) }] }));
     assert.deepEqual(
       report.actionItems.map((a) => [a.id, a.status]),
@@ -268,21 +268,21 @@ describe('the handoff report model', () => {
     });
   });
 
-  it('recommends less sensitive alerts when one keeps clearing by itself', () => {
+  it('recommends less sensitive alerts when one keeps clearing by itself', { timeout: 3 * 60_000 }, () => {
     const blip = (n: number): IncidentSummary => ({ ...incidents()[0]!, number: n, id: `i${n}`, startedAt: iso(n * H), detectedAt: iso(n * H + 60), resolvedAt: iso(n * H + 600) });
     const item = buildReport(reportInput(plan, { incidents: [blip(3), blip(5)] })).actionItems.find((a) => a.id === 'alert-sensitivity');
     assert.equal(item?.status, 'recommended');
     assert.match(item!.detail, /HighErrorRate: 2 incidents cleared by themselves within 30 min/);
   });
 
-  it('says so when criteria were not all met (handed off by the engineering lead’s decision)', () => {
+  it('says so when criteria were not all met (handed off by the engineering lead’s decision)', { timeout: 3 * 60_000 }, () => {
     const report = buildReport(reportInput(plan, { verdicts: [VERDICTS[0]!] }));
     assert.equal(report.allCriteriaPassed, false);
     assert.match(report.headline, /1 of 8 success criteria not met over 48 h \(error-rate\)/);
     assert.ok(report.knownIssues.some((k) => k.kind === 'criterion' && k.title === 'error-rate: not met'));
   });
 
-  it('builds the four charts, noting a series that could not be read', () => {
+  it('builds the four charts, noting a series that could not be read', { timeout: 3 * 60_000 }, () => {
     const charts = buildReport(reportInput(plan)).charts;
     assert.deepEqual(charts.map((c) => c.id), ['error-rate', 'p95-latency', 'test-pass-rate', 'resources']);
     assert.equal(charts[1]?.note, 'bad_data: parse error');
@@ -297,7 +297,7 @@ describe('the renderers', () => {
     plan = await loadPlanFile(DEFAULT_PLAN_PATH);
   });
 
-  it('Markdown has every section of the seed’s handoff, the criteria table and the incidents', () => {
+  it('Markdown has every section of the seed’s handoff, the criteria table and the incidents', { timeout: 3 * 60_000 }, () => {
     const md = renderMarkdown(buildReport(reportInput(plan)));
     for (const heading of ['## 48-hour summary', '### Health timeline', '## Success criteria', '### Earlier judgements', '## Incidents', '## New baseline values', '## Known issues', '## BAU action items', '## BAU monitoring schedule', '## Interim reviews', '## Sign-off']) {
       assert.ok(md.includes(`\n${heading}\n`), `missing ${heading}`);
@@ -308,14 +308,14 @@ describe('the renderers', () => {
     assert.match(md, /\*\*Error rate\*\* `[▁-█]+`/);
   });
 
-  it('JSON is the model, with ISO-8601 times', () => {
+  it('JSON is the model, with ISO-8601 times', { timeout: 3 * 60_000 }, () => {
     const report = buildReport(reportInput(plan));
     const parsed = JSON.parse(renderJson(report)) as typeof report;
     assert.deepEqual(parsed, report);
     assert.match(parsed.incidents[0]!.startedAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 
-  it('HTML is one self-contained page: no scripts, no stylesheets or images from anywhere, text escaped', () => {
+  it('HTML is one self-contained page: no scripts, no stylesheets or images from anywhere, text escaped', { timeout: 3 * 60_000 }, () => {
     const hostile = { ...incidents()[0]!, summary: '<script>alert(1)</script> & "quotes"' };
     const html = renderHtml(buildReport(reportInput(plan, { incidents: [hostile] })));
     assert.doesNotMatch(html, /<script/i);
@@ -325,7 +325,7 @@ describe('the renderers', () => {
     assert.equal((html.match(/<svg class="chart/g) ?? []).length, 5, 'timeline + four charts');
   });
 
-  it('Slack summary is a few lines with the verdict, counts and where the report is', () => {
+  it('Slack summary is a few lines with the verdict, counts and where the report is', { timeout: 3 * 60_000 }, () => {
     const text = renderSummary(buildReport(reportInput(plan)), '/reports/x/handoff-report.html');
     const lines = text.split('\n');
     assert.ok(lines.length <= 10, text);
@@ -336,7 +336,7 @@ describe('the renderers', () => {
     assert.match(text, /Report: \/reports\/x\/handoff-report.html$/);
   });
 
-  it('keeps a deployment id to one safe folder name', () => {
+  it('keeps a deployment id to one safe folder name', { timeout: 3 * 60_000 }, () => {
     assert.equal(folderName('genesis-2025-10-20'), 'genesis-2025-10-20');
     assert.equal(folderName('../../etc'), '.._.._etc');
     assert.equal(folderName('..'), '_..');
@@ -482,7 +482,7 @@ describe('writeHandoffReport against a real Prometheus, rendered by headless Chr
     ...overrides,
   });
 
-  it('fetches the charts at a coarse step (each point the worst window in it) and the window averages', async () => {
+  it('fetches the charts at a coarse step (each point the worst window in it) and the window averages', { timeout: 3 * 60_000 }, async () => {
     const series = await fetchReportSeries(createPrometheusClient({ baseUrl: prometheus!.url }), {
       slos: plan.slos,
       criteria: plan.criteria,
@@ -503,7 +503,7 @@ describe('writeHandoffReport against a real Prometheus, rendered by headless Chr
     assert.equal(htdag?.coverage, 1);
   });
 
-  it('writes Markdown, HTML and JSON under <reportDir>/<deploymentId>/, archives the logs there, and returns a summary', async () => {
+  it('writes Markdown, HTML and JSON under <reportDir>/<deploymentId>/, archives the logs there, and returns a summary', { timeout: 3 * 60_000 }, async () => {
     const writeHandoffReport = createReportActivity({ now: () => Date.parse(iso(72 * H + 120)) });
     const written = await writeHandoffReport(input());
     const dir = join(work, 'reports', DEPLOYMENT.id);
@@ -521,7 +521,7 @@ describe('writeHandoffReport against a real Prometheus, rendered by headless Chr
     assert.match(written.summary, /Report: .*handoff-report.html$/);
   });
 
-  it('still writes the report when the archive command fails, and says so', async () => {
+  it('still writes the report when the archive command fails, and says so', { timeout: 3 * 60_000 }, async () => {
     const writeHandoffReport = createReportActivity();
     const written = await writeHandoffReport(
       input({ reportDir: join(work, 'failing'), archiveCommand: { title: 'Archive deployment logs', argv: ['sh', '-c', 'echo "disk full" >&2; exit 3'], timeoutSeconds: 30, junit: false, env: {} } }),
@@ -533,7 +533,7 @@ describe('writeHandoffReport against a real Prometheus, rendered by headless Chr
     assert.match(item!.detail, /failed \(exit code 3\): disk full/);
   });
 
-  it('renders its charts in headless Chromium (screenshot and DOM)', async () => {
+  it('renders its charts in headless Chromium (screenshot and DOM)', { timeout: 3 * 60_000 }, async () => {
     const chromium = findChromium();
     assert.ok(chromium, 'chromium is not installed: this test needs it (Debian: apt-get install -y chromium)');
     const writeHandoffReport = createReportActivity();

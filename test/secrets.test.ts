@@ -10,19 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Worker } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
 import { startMonitor } from '../src/monitor-client.js';
 import type { Plan } from '../src/plan/schema.js';
 import type { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
 import { escalateSignal, notificationsQuery, resolveSignal, type MonitorOutcome, type MonitorStatus } from '../src/workflows/messages.js';
-import { waitFor } from './support/alerts.js';
 import { startLiveGenesis, type LiveGenesis } from './support/live-genesis.js';
 import { finishWindow, statusOf, type MonitorHandle } from './support/monitors.js';
 import { startPagerDutyReceiver, startSlackReceiver, startSmtpServer, type PagerDutyReceiver, type SlackReceiver, type SmtpReceiver } from './support/receivers.js';
 import { shortPlan } from './support/short-plan.js';
-import { devServerEnv, testRuntime, workflowBundle } from './support/temporal.js';
+import { devServerEnv, testRuntime } from './support/temporal.js';
+import { fileWorker, waitFor } from './support/harness.js';
 
 // The failing run's activity failures are expected; the SDK would log each one.
 testRuntime({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
@@ -41,11 +41,11 @@ before(async () => {
   env = await devServerEnv({ dbFilename: join(dir, 'temporal.db') });
   cleanups.push(() => env.teardown());
   plan = await shortPlan({ prometheusUrl: live.prometheus.url, reportDir: join(dir, 'reports') });
-});
+}, { timeout: 3 * 60_000 });
 
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error('secrets cleanup:', err));
-});
+}, { timeout: 3 * 60_000 });
 
 interface Channels {
   slack: SlackReceiver;
@@ -88,17 +88,11 @@ async function channels(tag: string, smtpLogin: 'right' | 'wrong'): Promise<Chan
 async function run(t: TestContext, id: string, ch: Channels, logLines: string[]): Promise<{ handle: MonitorHandle; outcome: MonitorOutcome; status: MonitorStatus }> {
   const taskQueue = `secrets-${id}`;
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
+  const worker = await fileWorker(env, {
     taskQueue,
-    workflowBundle: await workflowBundle(),
     activities: createActivities({ logger, env: ch.env, pagerdutyUrl: ch.pagerduty.url, client: () => env.client, taskQueue }),
   });
-  const running = worker.run();
-  cleanups.push(async () => {
-    worker.shutdown();
-    await running;
-  });
+  cleanups.push(worker.stop);
   const deployment = { id, version: '4.0.0', service: plan.service, deployedAt: new Date().toISOString() };
   const { workflowId } = await startMonitor(env.client, { deployment, plan, taskQueue });
   const handle = env.client.workflow.getHandle<typeof deploymentMonitor>(workflowId);
@@ -112,13 +106,13 @@ async function run(t: TestContext, id: string, ch: Channels, logLines: string[])
   const manual = await waitFor(`${id}: three incidents`, async () => {
     const s = await statusOf(handle);
     return s && s.incidents.filter((i) => i.alert === 'ManualEscalation').length === 3 ? s.incidents.filter((i) => i.alert === 'ManualEscalation') : undefined;
-  }, 60_000, 250);
+  }, { timeoutMs: 60_000, everyMs: 250 });
   // Each notification tried to its end (delivered, or refused for good), then the P1 is resolved so the window can graduate.
   await waitFor(`${id}: every notification attempted`, async () => {
     // An escalation workflow may still be starting: not found yet is asked again.
     const records = await Promise.all(manual.map((i) => env.client.workflow.getHandle(i.workflowId).query(notificationsQuery))).catch(() => undefined);
     return records && records.flat().length >= 4 && records.flat().every((r) => r.delivered || r.error) ? true : undefined;
-  }, 3 * 60_000, 500);
+  }, { timeoutMs: 3 * 60_000, everyMs: 500 });
   for (const incident of manual) {
     await handle.signal(resolveSignal, { incident: incident.number, actor: 'secrets-test', note: 'test over' });
   }
@@ -138,7 +132,7 @@ async function executions(client: Client, status: MonitorStatus, monitorId: stri
     }
     const ids = new Set(found.map((f) => f.workflowId));
     return [...expected].every((id) => ids.has(id)) ? found : undefined;
-  }, 60_000, 500);
+  }, { timeoutMs: 60_000, everyMs: 500 });
 }
 
 /**
@@ -172,7 +166,7 @@ function assertNoSecrets(where: string, text: string, secrets: string[]): void {
   }
 }
 
-test('histories of whole windows, with working channels and with every channel failing, hold no secret', async (t: TestContext) => {
+test('histories of whole windows, with working channels and with every channel failing, hold no secret', { timeout: 10 * 60_000 }, async (t: TestContext) => {
   const working = await channels('ok', 'right');
   const failing = await channels('bad', 'wrong');
   // Failing, and echoing what they were sent, as some proxies and gateways do.

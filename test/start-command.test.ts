@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { stringify } from 'yaml';
 import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import { monitorWorkflowId, statusQuery, TASK_QUEUE } from '../src/workflows/messages.js';
-import { devServerEnv, workflowBundle } from './support/temporal.js';
+import { teardown, withWorker } from './support/harness.js';
+import { devServerEnv } from './support/temporal.js';
 import { withFixtureCommands } from './support/plans.js';
 
 const run = promisify(execFile);
@@ -25,28 +25,23 @@ let dir: string;
 before(async () => {
   env = await devServerEnv();
   dir = await mkdtemp(join(tmpdir(), 'deploywatch-start-'));
-});
+}, { timeout: 3 * 60_000 });
 after(async () => {
-  await env?.teardown();
+  await teardown(env);
   if (dir) await rm(dir, { recursive: true, force: true });
-});
+}, { timeout: 3 * 60_000 });
 
 async function cli(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return await run(process.execPath, [CLI, ...args], { env: { ...process.env, TEMPORAL_ADDRESS: env.address } });
+  return await run(process.execPath, [CLI, ...args], { env: { ...process.env, TEMPORAL_ADDRESS: env.address }, timeout: 60_000 });
 }
 
-test('start creates monitor-<id>, status answers, and a second start does not create a second run', async () => {
+test('start creates monitor-<id>, status answers, and a second start does not create a second run', { timeout: 3 * 60_000 }, async (t) => {
   const planFile = join(dir, 'plan.yaml');
   await writeFile(planFile, stringify(withFixtureCommands(await loadPlanFile(DEFAULT_PLAN_PATH))));
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ logger: pino({ level: 'silent' }) }),
-  });
+  const activities = createActivities({ logger: pino({ level: 'silent' }) });
   const startArgs = ['start', '--deployment-id', 'dep-42', '--version', '4.0.1', '--service', 'genesis-orchestration', '--plan', planFile];
 
-  await worker.runUntil(async () => {
+  await withWorker(t, env, { taskQueue: TASK_QUEUE, activities }, async () => {
     const first = await cli(...startArgs);
     assert.match(first.stdout, /started monitor-dep-42 \(run [\w-]+\)/);
     assert.match(first.stdout, /http:\/\/localhost:8233\/namespaces\/default\/workflows\/monitor-dep-42/);
@@ -73,7 +68,7 @@ test('start creates monitor-<id>, status answers, and a second start does not cr
   });
 });
 
-test('status of an unknown deployment is a one-line error with its own exit code', async () => {
+test('status of an unknown deployment is a one-line error with its own exit code', { timeout: 3 * 60_000 }, async () => {
   await assert.rejects(cli('status', 'no-such-deployment'), (err: { code: number; stderr: string }) => {
     assert.equal(err.code, 4);
     assert.match(err.stderr, /^deploywatch: no monitor for deployment "no-such-deployment"\n$/);

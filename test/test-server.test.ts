@@ -65,7 +65,7 @@ describe('Java time-skipping test server', { timeout: 60_000 }, () => {
     });
   }
 
-  test('addSearchAttributes registers a KEYWORD attribute', async () => {
+  test('addSearchAttributes registers a KEYWORD attribute', { timeout: 60_000 }, async () => {
     const testEnv = requireEnv();
     const typedSearchAttributes: SearchAttributePair[] = [{ key: DeploymentId, value: 'deploy-123' }];
     // The Java test server implements AddSearchAttributes but not ListSearchAttributes
@@ -93,7 +93,7 @@ describe('Java time-skipping test server', { timeout: 60_000 }, () => {
     assert.equal(result, 'awake');
   });
 
-  test('a 2-day sleep completes via time skipping', async () => {
+  test('a 2-day sleep completes via time skipping', { timeout: 60_000 }, async () => {
     const testEnv = requireEnv();
     const startMs = await testEnv.currentTimeMs();
     const { result } = await runSleepy(testEnv, { ms: TWO_DAYS_MS, workflowId: `sleepy-${Date.now()}` });

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { request } from 'undici';
 import { createActivities } from '../../src/activities/index.js';
@@ -19,7 +18,7 @@ import type { Plan } from '../../src/plan/schema.js';
 import { renderAlertmanagerConfig, renderPrometheusRules } from '../../src/render/index.js';
 import { statusQuery, type MonitorStatus } from '../../src/workflows/messages.js';
 import type { deploymentMonitor } from '../../src/workflows/deployment-monitor.js';
-import { newToken, waitFor, pagerDutyOnly } from './alerts.js';
+import { newToken, pagerDutyOnly } from './alerts.js';
 import { withFixtureCommands } from './plans.js';
 import {
   startAlertmanager,
@@ -30,7 +29,8 @@ import {
   type RunningPrometheus,
 } from './prometheus.js';
 import { startPagerDutyReceiver, type PagerDutyReceiver } from './receivers.js';
-import { devServerEnv, workflowBundle } from './temporal.js';
+import { devServerEnv } from './temporal.js';
+import { fileWorker, waitFor } from './harness.js';
 
 const TASK_QUEUE = 'alert-pipeline';
 export const PASS_RATE = 'genesis_test_pass_rate';
@@ -141,21 +141,15 @@ export async function startAlertPipeline(options: PipelineOptions = {}): Promise
     cleanups.push(() => prometheus.stop());
     plan = { ...plan, prometheus: { ...plan.prometheus, url: prometheus.url } };
 
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
+    const worker = await fileWorker(env, {
       taskQueue: TASK_QUEUE,
-      workflowBundle: await workflowBundle(),
       activities: createActivities({
         logger: pino({ level: 'silent' }),
         env: { [plan.channels.pagerdutyRoutingKeyEnv ?? 'PAGERDUTY_ROUTING_KEY']: 'R'.repeat(32) },
         pagerdutyUrl: pagerduty.url,
       }),
     });
-    const running = worker.run();
-    cleanups.push(async () => {
-      worker.shutdown();
-      await running;
-    });
+    cleanups.push(worker.stop);
 
     const forSeconds = parseDurationSeconds(plan.alerts.find((a) => a.name === ALERT)!.for);
 
@@ -169,7 +163,7 @@ export async function startAlertPipeline(options: PipelineOptions = {}): Promise
       const alert = await waitFor(
         `${ALERT} firing in Prometheus`,
         async () => (await activeAlerts()).find((a) => a.state === 'firing' && (deploymentId === null || a.labels.deployment_id === deploymentId)),
-        60_000,
+        { timeoutMs: 60_000 },
       );
       return Date.parse(alert.activeAt) + forSeconds * 1000;
     }
@@ -187,7 +181,7 @@ export async function startAlertPipeline(options: PipelineOptions = {}): Promise
           return count === 1 ? true : undefined;
         });
         // T+0 runs at once; once it is done, the next checkpoint is the plan's first interval away.
-        await waitFor(`${workflowId} T+0 checkpoint`, async () => ((await handle.query(statusQuery)).checklist[0]?.finishedAt ? true : undefined), 60_000);
+        await waitFor(`${workflowId} T+0 checkpoint`, async () => ((await handle.query(statusQuery)).checklist[0]?.finishedAt ? true : undefined), { timeoutMs: 60_000 });
         return handle;
       },
       async breachAndDetect(deploymentId, { labelDeployment = false, timeoutMs = 120_000 } = {}) {
@@ -202,7 +196,7 @@ export async function startAlertPipeline(options: PipelineOptions = {}): Promise
               const s = await handle.query(statusQuery);
               return s.incidents.some((i) => i.alert === ALERT) ? s : undefined;
             },
-            timeoutMs,
+            { timeoutMs },
           );
           const incident = status.incidents.find((i) => i.alert === ALERT)!;
           const delivery = forwarded.find((f) => f.workflowIds.includes(handle.workflowId));

@@ -55,17 +55,6 @@ export async function postAlerts(bridgeUrl: string, token: string | null, body: 
   return { status: res.statusCode, body: (await res.body.json()) as BridgeAnswer };
 }
 
-/** Polls `probe` until it returns a value other than undefined. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
 /** No channels: incidents open and escalate, but nobody outside the test is told. */
 export function withoutChannels(plan: Plan): Plan {
   return { ...plan, channels: { ...plan.channels, slack: {}, pagerduty: [], email: [] } };

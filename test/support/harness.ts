@@ -5,7 +5,7 @@ import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { workflowBundle } from './temporal.js';
 
 /** Anything with a history to show: a workflow handle. */
@@ -84,11 +84,15 @@ async function giveUp(what: string, why: string, watch: WaitOptions['watch']): P
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, options: WaitOptions = {}): Promise<T> {
   const { timeoutMs = 30_000, everyMs = 100, watch, signal } = options;
   const deadline = Date.now() + timeoutMs;
+  const expired = Symbol('expired');
   for (;;) {
     if (signal?.aborted) return await giveUp(what, 'the test was aborted (timed out?) while', watch);
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) return await giveUp(what, `timed out after ${timeoutMs} ms`, watch);
+    // A probe that never answers (a query to a stuck server) must not outlast the deadline.
+    const timer = new AbortController();
+    const value = await Promise.race([probe(), sleep(Math.max(0, deadline - Date.now()), expired, { signal: timer.signal }).catch(() => undefined)]);
+    timer.abort();
+    if (value !== undefined && value !== expired) return value as T;
+    if (Date.now() >= deadline) return await giveUp(what, `timed out after ${timeoutMs} ms`, watch);
     await sleep(everyMs);
   }
 }
@@ -123,8 +127,11 @@ export interface WorkerSetup {
   options?: Partial<WorkerOptions>;
 }
 
+/** Where a worker connects: a test environment, or a connection of the test's own. */
+type WorkerConnection = { nativeConnection: NativeConnection; namespace?: string | undefined };
+
 /** A worker on the test server, running the bundle this file built once. */
-export async function testWorker(env: TestWorkflowEnvironment, setup: WorkerSetup): Promise<Worker> {
+export async function testWorker(env: WorkerConnection, setup: WorkerSetup): Promise<Worker> {
   return await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
@@ -181,8 +188,9 @@ export async function withWorker<T>(
   };
   const onAbort = (): void => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
+    const what = waitingFor;
     const report = Promise.all(watched.map((h) => historyTail(h))).then((tails) =>
-      console.error([`${t.name}: the test timed out while waiting for ${waitingFor}`, ...tails].join('\n')),
+      console.error([`${t.name}: the test timed out while waiting for ${what}`, ...tails].join('\n')),
     );
     track(report);
   };
@@ -216,9 +224,10 @@ export async function teardown(env: TestWorkflowEnvironment | undefined, graceMs
 
 /**
  * A worker that runs for the whole file (started in `before`, stopped in `after`), for files whose
- * tests share one: `stop()` is safe to call twice and waits for the worker to finish.
+ * tests share one, or for a test that stops and starts workers itself: `stop()` is safe to call
+ * twice and waits for the worker to finish.
  */
-export async function fileWorker(env: TestWorkflowEnvironment, setup: WorkerSetup): Promise<{ worker: Worker; stop: () => Promise<void> }> {
+export async function fileWorker(env: WorkerConnection, setup: WorkerSetup): Promise<{ worker: Worker; stop: () => Promise<void> }> {
   const worker = await testWorker(env, setup);
   const running = worker.run();
   return {

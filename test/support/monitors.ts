@@ -3,7 +3,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { deploymentMonitor } from '../../src/workflows/deployment-monitor.js';
 import { signOffSignal, statusQuery, type MonitorOutcome, type MonitorStatus } from '../../src/workflows/messages.js';
-import { waitFor } from './alerts.js';
+import { resultOf, waitFor } from './harness.js';
 
 export type MonitorHandle = WorkflowHandle<typeof deploymentMonitor>;
 
@@ -30,8 +30,7 @@ export async function finishWindow(handle: MonitorHandle, what: string, timeoutM
       }
       return status?.completed ? true : undefined;
     },
-    timeoutMs,
-    1000,
+    { timeoutMs, everyMs: 1000 },
   );
-  return await handle.result();
+  return await resultOf(handle, `${what} to return its outcome`, { timeoutMs: 60_000 });
 }
