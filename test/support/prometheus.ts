@@ -31,16 +31,33 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** A free loopback port: bind :0, read it, close. */
-export async function freePort(): Promise<number> {
+// Test files run side by side, and a port found free is only bound later by the daemon it is
+// for: two files handed the same port got one Prometheus answering for both. Each process picks
+// from its own slice of 10000-29999 (below the kernel's ephemeral range), never twice.
+const PORTS_PER_PROCESS = 50;
+const SLICES = 400;
+const slice = 10_000 + (process.pid % SLICES) * PORTS_PER_PROCESS;
+let nextInSlice = 0;
+
+async function bindable(port: number): Promise<number | undefined> {
   const server = createNetServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
   });
-  const { port } = server.address() as AddressInfo;
+  if (!bound) return undefined;
+  const actual = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return actual;
+}
+
+/** A free loopback port, from this process's own slice while it lasts (then any free port). */
+export async function freePort(): Promise<number> {
+  while (nextInSlice < PORTS_PER_PROCESS) {
+    const port = await bindable(slice + nextInSlice++);
+    if (port !== undefined) return port;
+  }
+  return (await bindable(0))!;
 }
 
 // OpenMetrics names a counter family without `_total` and a histogram without its suffixes.
