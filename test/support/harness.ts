@@ -1,6 +1,7 @@
 // The test harness: a worker per test that cannot outlive it, and waits that end with a reason.
 // A wait that gives up names what it waited for and shows the tail of the workflow's history, so a
 // hang in CI reads as a diagnosis, not as a run that stopped printing.
+import { setMaxListeners } from 'node:events';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -195,6 +196,8 @@ export async function withWorker<T>(
     track(report);
   };
   t.signal.addEventListener('abort', onAbort, { once: true });
+  // The client listens on the signal for each call it makes with it, and a polling test makes many.
+  setMaxListeners(0, t.signal);
   const running = worker.runUntil(() => env.client.withAbortSignal(t.signal, () => fn(run)));
   track(running);
   try {
