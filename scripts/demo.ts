@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { renderPrometheusRules } from '../src/render/index.js';
 import { startDemoService } from './demo-service/server.js';
+import { provisionMonitoringTools } from './provision-tools.js';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
@@ -15,6 +16,7 @@ import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import { startMonitor } from '../src/monitor-client.js';
 import { REPO_ROOT, temporalCliPath } from '../src/temporal/binaries.js';
 import { connectClient, connectConfig, connectWorkerConnection, webUiLink } from '../src/temporal/connection.js';
+import { toolPath } from '../src/tools.js';
 import { createWorker } from '../src/worker.js';
 import { SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes.js';
 
@@ -65,7 +67,7 @@ async function daemon(binary: string, args: string[], readyUrl: string): Promise
   // Never share a port: metrics pushed by something else would be judged as the demo's own.
   if (await answers(readyUrl)) throw new Error(`${readyUrl} already answers: stop that process or set DEMO_PROMETHEUS_PORT / DEMO_PUSHGATEWAY_PORT`);
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  child.on('error', (err) => logger.error({ binary, error: err.message }, 'cannot start (apt-get install prometheus prometheus-pushgateway)'));
+  child.on('error', (err) => logger.error({ binary, error: err.message }, 'cannot start (run `npm run provision`)'));
   for (let i = 0; i < 60; i++) {
     if (await answers(readyUrl)) return child;
     if (child.exitCode !== null) break;
@@ -90,9 +92,9 @@ async function startMetricsStack(plan: Awaited<ReturnType<typeof loadPlanFile>>)
       ],
     }),
   );
-  const pushgateway = await daemon('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${PUSHGATEWAY_PORT}`, '--log.level=warn', '--persistence.file='], `http://127.0.0.1:${PUSHGATEWAY_PORT}/-/ready`);
+  const pushgateway = await daemon(toolPath('pushgateway'), [`--web.listen-address=127.0.0.1:${PUSHGATEWAY_PORT}`, '--log.level=warn', '--persistence.file='], `http://127.0.0.1:${PUSHGATEWAY_PORT}/-/ready`);
   const prometheus = await daemon(
-    'prometheus',
+    toolPath('prometheus'),
     [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--storage.tsdb.retention.time=7d', `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`, '--log.level=warn'],
     `http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`,
   );
@@ -102,6 +104,7 @@ async function startMetricsStack(plan: Awaited<ReturnType<typeof loadPlanFile>>)
 async function main(): Promise<void> {
   const provision = spawnSync('bash', [join(REPO_ROOT, 'scripts', 'provision-temporal.sh')], { stdio: 'inherit' });
   if (provision.status !== 0) throw new Error('provisioning the Temporal binaries failed (see above)');
+  await provisionMonitoringTools();
 
   const { address } = connectConfig();
   let devServer: ChildProcess | undefined;
@@ -140,7 +143,7 @@ async function main(): Promise<void> {
   console.log(`  Web UI:  ${webUiLink(namespace, started.workflowId)}`);
   console.log(`  Status:  npx deploywatch status ${deploymentId}`);
   console.log(`  CLI:     ${temporalCliPath()} workflow describe -w ${started.workflowId}`);
-  console.log(`  Metrics: ${service.url}/metrics, Prometheus ${plan.prometheus.url} (alerts: ${plan.prometheus.url}/alerts)`);
+  console.log(`  Metrics: ${service.url}/metrics, Prometheus ${plan.prometheus.url} (firing alerts: ${plan.prometheus.url}/api/v1/alerts)`);
   console.log('  Try DEMO_FAULT=latency (or errors, down) npm start to watch an incident open and escalate.');
   console.log('The worker keeps running the 48-hour plan; press Ctrl-C to stop (the monitor resumes on the next start).\n');
 
