@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Connection } from '@temporalio/client';
-import type { Logger as TemporalLogger } from '@temporalio/common';
+import type { LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
 import { stringify } from 'yaml';
 import { cleanupAll, installSignalHandlers, killDescendants, nameCleanup, onCleanup, startWatchdog } from '../bench/cleanup.js';
@@ -168,14 +168,21 @@ async function demoPlan(): Promise<Plan> {
   return plan;
 }
 
-/** The SDK's logger with its info lines (the webpack bundle report) moved to debug. */
-function bundlerLogger(): TemporalLogger {
+/** The SDK's logger with the info lines a person need not read (bundle report, worker states) at debug. */
+function quieter(demote: (meta?: LogMetadata) => boolean): TemporalLogger {
   const base = temporalLogger(logger);
-  return { ...base, info: base.debug, log: (level, message, meta) => (level === 'INFO' ? base.debug(message, meta) : base.log(level, message, meta)) };
+  const info = (message: string, meta?: LogMetadata): void => (demote(meta) ? base.debug : base.info)(message, meta);
+  return { ...base, info, log: (level, message, meta) => (level === 'INFO' ? info(message, meta) : base.log(level, message, meta)) };
 }
 
 function portHint(variable: string, port: number): string {
   return `is port ${port} taken? Stop what runs there or set ${variable}; \`npm run provision\` fetches the binary if it is missing`;
+}
+
+/** A path as a person would type it from the checkout: relative inside it, absolute outside. */
+function shown(path: string): string {
+  const rel = relative(REPO_ROOT, path);
+  return rel.startsWith('..') ? path : rel;
 }
 
 let stoppingBySignal = false;
@@ -200,22 +207,22 @@ async function main(): Promise<void> {
   const service = await step('demo service', `set DEMO_SERVICE_PORT to a free port`, () => startDemoService(SERVICE_PORT));
   onCleanup('demo service', () => service.close());
   await step('Pushgateway', portHint('DEMO_PUSHGATEWAY_PORT', PUSHGATEWAY_PORT), () =>
-    startDaemon('Pushgateway', toolPath('pushgateway'), [`--web.listen-address=127.0.0.1:${PUSHGATEWAY_PORT}`, '--log.level=warn', '--persistence.file='], `http://127.0.0.1:${PUSHGATEWAY_PORT}/-/ready`),
+    startDaemon('Pushgateway', toolPath('pushgateway'), [`--web.listen-address=127.0.0.1:${PUSHGATEWAY_PORT}`, '--log.level=error', '--persistence.file='], `http://127.0.0.1:${PUSHGATEWAY_PORT}/-/ready`),
   );
   const prometheusDir = join(STATE_DIR, 'prometheus');
   await step('Prometheus', portHint('DEMO_PROMETHEUS_PORT', PROMETHEUS_PORT), () =>
     startDaemon(
       'Prometheus',
       toolPath('prometheus'),
-      [`--config.file=${prometheusConfig(plan, prometheusDir)}`, `--storage.tsdb.path=${join(prometheusDir, 'data')}`, '--storage.tsdb.retention.time=7d', `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`, '--log.level=warn'],
+      [`--config.file=${prometheusConfig(plan, prometheusDir)}`, `--storage.tsdb.path=${join(prometheusDir, 'data')}`, '--storage.tsdb.retention.time=7d', `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`, '--log.level=error'],
       `http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`,
     ),
   );
   const prometheusReadyAt = Date.now();
 
   const worker = await step('worker', `the Temporal server at ${address} must answer; see the error above`, async () => {
-    Runtime.install({ logger: temporalLogger(logger) });
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: bundlerLogger() });
+    Runtime.install({ logger: quieter((meta) => meta?.sdkComponent === 'worker') });
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quieter(() => true) });
     const { connection, namespace } = await connectWorkerConnection();
     const created = await createWorker({ connection, namespace, logger, workflowBundle });
     const running = created.run();
@@ -242,9 +249,9 @@ async function main(): Promise<void> {
 
   const tools = toolsStamp()?.route;
   const rows = [
-    ['Monitor', `${started.workflowId} (${started.alreadyRunning ? 'already running' : 'started'}), 48-hour plan ${relative(REPO_ROOT, DEFAULT_PLAN_PATH)}`],
+    ['Monitor', `${started.workflowId} (${started.alreadyRunning ? 'already running' : 'started'}), 48-hour plan ${shown(DEFAULT_PLAN_PATH)}`],
     ['Web UI', webUiLink(worker.namespace, started.workflowId)],
-    ['Temporal', ownServer ? `${address}, local dev server (state in ${relative(REPO_ROOT, STATE_DIR) || STATE_DIR}/temporal.db)` : `${address}, already running`],
+    ['Temporal', ownServer ? `${address}, local dev server (state in ${shown(join(STATE_DIR, 'temporal.db'))})` : `${address}, already running`],
     ['Prometheus', `${plan.prometheus.url} (${tools ?? 'PATH'} build; firing alerts: ${plan.prometheus.url}/api/v1/alerts)`],
     ['Pushgateway', plan.prometheus.pushgatewayUrl ?? ''],
     ['Service', `${service.url}/metrics (demo stand-in${process.env.DEMO_FAULT ? `, DEMO_FAULT=${process.env.DEMO_FAULT}` : ''})`],
@@ -257,7 +264,7 @@ async function main(): Promise<void> {
       ...rows.map(([k, v]) => `  ${k!.padEnd(width)}  ${v}`),
       'Next:',
       `  npx deploywatch status ${deploymentId}`,
-      `  ${relative(REPO_ROOT, temporalCliPath()) || temporalCliPath()} workflow describe -w ${started.workflowId}`,
+      `  ${shown(temporalCliPath())} workflow describe -w ${started.workflowId}`,
       '  DEMO_FAULT=latency npm start   (or errors, down): watch an incident open and escalate',
       'Ctrl-C stops everything; the monitor resumes on the next start.',
       '',
