@@ -20,7 +20,8 @@ export interface ToolSpec {
 }
 
 const PROMETHEUS_MODULE = { goModule: 'github.com/prometheus/prometheus', goVersion: 'v0.316.0' };
-const ALERTMANAGER_MODULE = { goModule: 'github.com/prometheus/alertmanager', goVersion: 'v0.35.0' };
+// v0.32+ embeds UI assets that its module zip lacks (go install fails); v0.31.1 is the newest that builds.
+const ALERTMANAGER_MODULE = { goModule: 'github.com/prometheus/alertmanager', goVersion: 'v0.31.1' };
 
 export const TOOL_SPECS: Record<MonitoringTool, ToolSpec> = {
   prometheus: { debianPackage: 'prometheus', debianName: 'prometheus', ...PROMETHEUS_MODULE, goPackage: 'cmd/prometheus' },
