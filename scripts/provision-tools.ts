@@ -3,7 +3,7 @@
 // the report test. Idempotent: a complete cache is reused without a look at any registry.
 //   Debian/Ubuntu: `apt-get download` + `dpkg-deb -x`. Unpacked, never installed, so no system
 //                  service starts on the ports the demo and tests want.
-//   elsewhere:     `go install` of the pinned upstream releases from the Go module proxy.
+//   elsewhere:     the pinned upstream releases built from the Go module proxy.
 // DEPLOYWATCH_TOOLS_ROUTE=debian|go forces a route. All output goes to stderr.
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import {
   toolEnvVar,
   toolsDir,
   toolsStamp,
+  type MonitoringTool,
   type ToolsRoute,
   type ToolsStamp,
 } from '../src/tools.js';
@@ -79,44 +80,54 @@ function viaDebian(into: string): void {
   rmSync(downloads, { recursive: true, force: true });
 }
 
-async function goInstall(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+async function go(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
   const started = Date.now();
-  const child = spawn('go', ['install', ...args], { env, stdio: ['ignore', 2, 2] });
+  const child = spawn('go', args, { cwd, env, stdio: ['ignore', 2, 2] });
   const progress = setInterval(() => say(`  still building (${Math.round((Date.now() - started) / 1000)}s)...`), 20_000);
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', resolve);
     });
-    if (code !== 0) throw new Error(`go install ${args.join(' ')} failed (see the go output above)`);
+    if (code !== 0) throw new Error(`go ${args.join(' ')} failed (see the go output above)`);
   } finally {
     clearInterval(progress);
   }
 }
 
+/**
+ * Each pinned module is fetched by its exact version and built in its own directory. Not `go install
+ * module@version`: that also asks the proxy for the module's version list (for deprecations), and the
+ * proxy refuses Pushgateway's.
+ */
 async function viaGo(into: string): Promise<void> {
-  const bin = join(into, 'go-bin');
   // CGO off: static binaries that need nothing from the system; local toolchain: no surprise download.
-  const env = { ...process.env, GOBIN: bin, CGO_ENABLED: '0', GOTOOLCHAIN: 'local' };
-  const modules = new Map<string, string[]>();
+  // GOWORK off: Prometheus ships a go.work naming modules its zip leaves out.
+  const env = { ...process.env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly', GOWORK: 'off' };
+  const modules = new Map<string, MonitoringTool[]>();
   for (const tool of MONITORING_TOOLS) {
-    const s = TOOL_SPECS[tool];
-    const pkg = `${s.goModule}${s.goPackage ? `/${s.goPackage}` : ''}@${s.goVersion}`;
-    modules.set(s.goModule, [...(modules.get(s.goModule) ?? []), pkg]);
+    const key = `${TOOL_SPECS[tool].goModule}@${TOOL_SPECS[tool].goVersion}`;
+    modules.set(key, [...(modules.get(key) ?? []), tool]);
   }
-  for (const [module, pkgs] of modules) {
-    say(`go install ${module} (${pkgs.length} binar${pkgs.length === 1 ? 'y' : 'ies'}); minutes on a first build`);
-    await goInstall([...new Set(pkgs)], env);
+  for (const [module, tools] of modules) {
+    say(`go: ${module} (${tools.join(', ')}); minutes on a first build`);
+    const download = runSync('go', ['mod', 'download', '-json', module], { env });
+    const dir = download.ok ? (JSON.parse(download.out) as { Dir?: string }).Dir : undefined;
+    if (!dir) throw new Error(`go mod download ${module} failed:\n${download.out}`);
+    for (const tool of tools) {
+      const pkg = TOOL_SPECS[tool].goPackage;
+      await go(['build', '-trimpath', '-o', join(into, 'bin', tool), `./${pkg}`], dir, env);
+    }
   }
-  for (const tool of MONITORING_TOOLS) symlinkSync(join(bin, tool), join(into, 'bin', tool));
 }
 
-function versionsOf(dir: string): Record<string, string> {
+function versionsOf(dir: string, route: ToolsRoute): Record<string, string> {
   const versions: Record<string, string> = {};
   for (const tool of MONITORING_TOOLS) {
     const r = runSync(join(dir, 'bin', tool), ['--version']);
     if (!r.ok) throw new Error(`${tool} --version failed after provisioning:\n${r.out}`);
-    versions[tool] = r.out.split('\n')[0]!.trim();
+    // A plain go build stamps no release into the binary, so the pin says which it is.
+    versions[tool] = route === 'go' ? `${tool} ${TOOL_SPECS[tool].goModule}@${TOOL_SPECS[tool].goVersion}` : r.out.split('\n')[0]!.trim();
   }
   return versions;
 }
@@ -156,7 +167,7 @@ export async function provisionMonitoringTools(): Promise<string> {
   say(`monitoring tools: fetching into ${dir} (${route} route)`);
   if (route === 'debian') viaDebian(dir);
   else await viaGo(dir);
-  const done: ToolsStamp = { route, pins: pinsOf(route), versions: versionsOf(dir) };
+  const done: ToolsStamp = { route, pins: pinsOf(route), versions: versionsOf(dir, route) };
   writeFileSync(join(dir, 'stamp.json'), `${JSON.stringify(done, null, 2)}\n`);
   say(`monitoring tools ready in ${Math.round((Date.now() - started) / 1000)}s: ${Object.values(done.versions).join('; ')}`);
   return route;
