@@ -11,6 +11,12 @@ type Stop = () => Promise<unknown>;
 
 const pending = new Map<number, { name: string; stop: Stop }>();
 let nextId = 1;
+let label = 'bench';
+
+/** Names the process in cleanup messages: the bench, or the demo that uses the same cleanup. */
+export function nameCleanup(name: string): void {
+  label = name;
+}
 
 /** Registers `stop`; the returned function runs it once (later calls and signals skip it). */
 export function onCleanup(name: string, stop: Stop): () => Promise<void> {
@@ -29,11 +35,11 @@ export async function cleanupAll(timeoutMs = 20_000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        console.error(`bench: stopping ${name} took over ${timeoutMs} ms; moving on`);
+        console.error(`${label}: stopping ${name} took over ${timeoutMs} ms; moving on`);
         resolve();
       }, timeoutMs);
     });
-    await Promise.race([stop().catch((err: unknown) => console.error(`bench: stopping ${name}: ${String(err)}`)), timeout]);
+    await Promise.race([stop().catch((err: unknown) => console.error(`${label}: stopping ${name}: ${String(err)}`)), timeout]);
     clearTimeout(timer);
   }
 }
@@ -101,7 +107,7 @@ for signal in TERM KILL; do
     now=$(sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f20)
     [ "$now" = "$start" ] && kill -$signal "$pid" 2>/dev/null
   done < "$list"
-  [ $signal = TERM ] && sleep 5
+  [ $signal = TERM ] && [ -s "$list" ] && sleep 5
 done
 rm -rf "$(dirname "$list")"
 `;
@@ -138,7 +144,7 @@ export function installSignalHandlers(): void {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      console.error(`\nbench: ${signal}, stopping everything it started`);
+      console.error(`\n${label}: ${signal}, stopping everything it started`);
       void cleanupAll(10_000).finally(() => {
         killDescendants();
         process.exit(code);

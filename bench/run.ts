@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { DefaultLogger } from '@temporalio/worker';
 import { REPO_ROOT } from '../src/temporal/binaries.js';
+import { provisionMonitoringTools } from '../scripts/provision-tools.js';
 import { genesisHistory } from '../test/support/genesis-history.js';
 import { openMetrics, startPrometheus } from '../test/support/prometheus.js';
 import { testRuntime } from '../test/support/temporal.js';
@@ -70,13 +71,6 @@ function parseSections(value: string): Section[] {
 
 function check(value: number | null, ok: (v: number) => boolean): Verdict {
   return value === null ? 'not measured' : ok(value) ? 'met' : 'missed';
-}
-
-function requireTools(names: string[]): void {
-  const missing = names.filter((name) => spawnSync('sh', ['-c', `command -v ${name}`]).status !== 0);
-  if (missing.length > 0) {
-    throw new Error(`missing ${missing.join(', ')}: apt-get install prometheus prometheus-alertmanager (see README, Development)`);
-  }
 }
 
 async function sloSection(quick: boolean, print: (line: string) => void): Promise<{ intensive: SloBenchResult; passive: SloBenchResult }> {
@@ -146,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
     const provision = spawnSync('bash', [join(REPO_ROOT, 'scripts', 'provision-temporal.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
     if (provision.status !== 0) throw new Error('provisioning the Temporal binaries failed (scripts/provision-temporal.sh)');
   }
-  requireTools(['prometheus', 'promtool', ...(sections.has('detection') ? ['prometheus-alertmanager'] : [])]);
+  await provisionMonitoringTools();
 
   const errors: Record<string, string> = {};
   const attempt = async <T>(section: Section, fn: () => Promise<T>): Promise<T | null> => {

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/provision-temporal.sh
+npx tsx scripts/provision-tools.ts --chromium
 echo "typecheck, lint, workflow bundle" >&2
 npx tsc --noEmit -p tsconfig.json
 npx eslint .

@@ -4,7 +4,12 @@ import pino, { type Logger } from 'pino';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 
 export function createLogger(name = 'deploywatch'): Logger {
-  return pino({ name, level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const level = process.env.LOG_LEVEL ?? 'info';
+  // A person at a terminal reads lines; anything else (CI, a pipe, a log collector) gets JSON.
+  if (process.stderr.isTTY) {
+    return pino({ name, level, transport: { target: 'pino-pretty', options: { destination: 2, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' } } });
+  }
+  return pino({ name, level }, pino.destination(2));
 }
 
 const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {

@@ -27,6 +27,7 @@ import {
 import { genesisHistory } from './support/genesis-history.js';
 import { openMetrics, startPrometheus, type RunningPrometheus } from './support/prometheus.js';
 import { waitFor } from './support/harness.js';
+import { toolPath } from '../src/tools.js';
 
 const run = promisify(execFile);
 const CLI = resolve(__dirname, '..', 'bin', 'deploywatch.js');
@@ -42,9 +43,9 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 }, { timeout: 3 * 60_000 });
 
-async function tool(program: string, args: string[], output: 'stdout' | 'both' = 'both'): Promise<string> {
+async function tool(program: 'promtool' | 'amtool', args: string[], output: 'stdout' | 'both' = 'both'): Promise<string> {
   try {
-    const { stdout, stderr } = await run(program, args);
+    const { stdout, stderr } = await run(toolPath(program), args);
     return output === 'stdout' ? stdout : stdout + stderr;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };

@@ -3,10 +3,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import { createCriteriaActivity } from '../src/activities/criteria.js';
@@ -18,6 +17,7 @@ import type { CheckpointResult, CommandResult, Health } from '../src/plan/result
 import type { Plan } from '../src/plan/schema.js';
 import { buildReport, renderHtml, renderJson, renderMarkdown, renderSummary, type ReportInput, type ReportSeries, type WindowJudgement } from '../src/report/index.js';
 import type { CheckpointRecord, Deployment, IncidentSummary } from '../src/workflows/messages.js';
+import { chromiumPath } from '../src/tools.js';
 import { genesisHistory } from './support/genesis-history.js';
 import { openMetrics, startPrometheus, type RunningPrometheus } from './support/prometheus.js';
 
@@ -405,15 +405,6 @@ function countColor(png: Png, hex: string, tolerance = 10): number {
   return n;
 }
 
-function findChromium(): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    for (const name of ['chromium', 'chromium-browser']) {
-      if (dir && existsSync(join(dir, name))) return join(dir, name);
-    }
-  }
-  return null;
-}
-
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('writeHandoffReport against a real Prometheus, rendered by headless Chromium', () => {
@@ -534,8 +525,8 @@ describe('writeHandoffReport against a real Prometheus, rendered by headless Chr
   });
 
   it('renders its charts in headless Chromium (screenshot and DOM)', { timeout: 3 * 60_000 }, async () => {
-    const chromium = findChromium();
-    assert.ok(chromium, 'chromium is not installed: this test needs it (Debian: apt-get install -y chromium)');
+    const chromium = chromiumPath();
+    assert.ok(chromium, 'chromium is not installed: this test needs it (`npm test` installs it as root; else apt-get install chromium)');
     const writeHandoffReport = createReportActivity();
     const written = await writeHandoffReport(input({ reportDir: join(work, 'chromium'), archiveCommand: null }));
     const profile = await mkdtemp(join(tmpdir(), 'deploywatch-chromium-'));

@@ -8,7 +8,7 @@ export function cacheDir(): string {
   return process.env.DEPLOYWATCH_CACHE ?? join(REPO_ROOT, '.cache');
 }
 
-function executable(path: string): boolean {
+export function executable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
+import { toolPath } from '../../src/tools.js';
 
 const run = promisify(execFile);
 const READY_TIMEOUT_MS = 60_000;
@@ -130,7 +131,7 @@ export async function backfill(dataDir: string, openMetricsText: string): Promis
     const file = join(work, 'history.om');
     await writeFile(file, openMetricsText);
     await mkdir(dataDir, { recursive: true });
-    await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', file, dataDir], {
+    await run(toolPath('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', file, dataDir], {
       maxBuffer: 16 * 1024 * 1024,
     });
   } finally {
@@ -279,7 +280,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       '--log.level=warn',
     ];
     const launch = async (): Promise<void> => {
-      daemon = spawnDaemon('prometheus', args);
+      daemon = spawnDaemon(toolPath('prometheus'), args);
       await waitReady(url, daemon, 'prometheus');
     };
     await launch();
@@ -310,7 +311,7 @@ export interface RunningPushgateway {
 export async function startPushgateway(): Promise<RunningPushgateway> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const daemon = spawnDaemon('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', '--persistence.file=']);
+  const daemon = spawnDaemon(toolPath('pushgateway'), [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', '--persistence.file=']);
   const stop = () => stopDaemon(daemon);
   try {
     await waitReady(url, daemon, 'pushgateway');
@@ -367,7 +368,7 @@ export interface RunningAlertmanager {
   stop(): Promise<void>;
 }
 
-/** The real Alertmanager (Debian's prometheus-alertmanager) with `configYaml`, alone (no cluster). */
+/** The real Alertmanager (src/tools.ts finds it) with `configYaml`, alone (no cluster). */
 export async function startAlertmanager(configYaml: string): Promise<RunningAlertmanager> {
   const root = await mkdtemp(join(tmpdir(), 'deploywatch-alertmanager-'));
   let daemon: Spawned | undefined;
@@ -380,7 +381,7 @@ export async function startAlertmanager(configYaml: string): Promise<RunningAler
     await writeFile(configFile, configYaml);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    daemon = spawnDaemon('prometheus-alertmanager', [
+    daemon = spawnDaemon(toolPath('alertmanager'), [
       `--config.file=${configFile}`,
       `--storage.path=${join(root, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
