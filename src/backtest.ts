@@ -9,7 +9,10 @@ import type { Plan } from './plan/schema.js';
 import { testServerPath } from './temporal/binaries.js';
 import { WORKFLOWS_PATH } from './worker.js';
 import { deploymentMonitor } from './workflows/deployment-monitor.js';
-import { incidentQuery, monitorWorkflowId, statusQuery, type IncidentSummary, type Outcome } from './workflows/messages.js';
+import { incidentQuery, statusQuery } from './workflows/messages.js';
+import { monitorWorkflowId } from './workflows/ids.js';
+import type { IncidentSummary } from './plan/records.js';
+import type { Outcome } from './workflows/inputs.js';
 import { SEARCH_ATTRIBUTES } from './workflows/search-attributes.js';
 
 export interface BacktestOptions {

@@ -15,7 +15,7 @@ import {
 } from '../src/plan/criteria.js';
 import type { SeriesSamples } from '../src/plan/breaches.js';
 import { planSchema, type Plan } from '../src/plan/schema.js';
-import type { IncidentSummary } from '../src/workflows/messages.js';
+import type { IncidentSummary } from '../src/plan/records.js';
 
 const H = 3600;
 const FROM = Date.UTC(2025, 9, 20) / 1000;

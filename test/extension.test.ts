@@ -8,7 +8,7 @@ import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
-import { resolveSignal, signOffSignal, statusQuery, type MonitorStatus } from '../src/workflows/messages.js';
+import { type MonitorStatus, resolveSignal, signOffSignal, statusQuery } from '../src/workflows/messages.js';
 import { genesisHistory } from './support/genesis-history.js';
 import { withFixtureCommands } from './support/plans.js';
 import { openMetrics, startPrometheus, type RunningPrometheus } from './support/prometheus.js';

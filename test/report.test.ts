@@ -17,7 +17,7 @@ import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import type { CheckpointResult, CommandResult, Health } from '../src/plan/results.js';
 import type { Plan } from '../src/plan/schema.js';
 import { buildReport, renderHtml, renderJson, renderMarkdown, renderSummary, type ReportInput, type ReportSeries, type WindowJudgement } from '../src/report/index.js';
-import type { CheckpointRecord, Deployment, IncidentSummary } from '../src/workflows/messages.js';
+import type { CheckpointRecord, Deployment, IncidentSummary } from '../src/plan/records.js';
 import { genesisHistory } from './support/genesis-history.js';
 import { openMetrics, startPrometheus, type RunningPrometheus } from './support/prometheus.js';
 

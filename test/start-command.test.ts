@@ -12,7 +12,8 @@ import pino from 'pino';
 import { stringify } from 'yaml';
 import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
-import { monitorWorkflowId, statusQuery, TASK_QUEUE } from '../src/workflows/messages.js';
+import { monitorWorkflowId, TASK_QUEUE } from '../src/workflows/ids.js';
+import { statusQuery } from '../src/workflows/messages.js';
 import { devServerEnv, workflowBundle } from './support/temporal.js';
 import { withFixtureCommands } from './support/plans.js';
 

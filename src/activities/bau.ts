@@ -2,8 +2,8 @@
 import { Client, ScheduleAlreadyRunning, type ScheduleOptions } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Plan } from '../plan/schema.js';
-import type { Deployment } from '../workflows/messages.js';
-import type { BauInput } from '../workflows/bau.js';
+import type { Deployment } from '../plan/records.js';
+import type { BauInput } from '../plan/bau.js';
 
 export interface BauSchedulesInput {
   deployment: Deployment;

@@ -14,7 +14,7 @@ import {
 } from '../plan/criteria.js';
 import { parseDurationSeconds } from '../plan/duration.js';
 import type { Plan } from '../plan/schema.js';
-import type { IncidentSummary, RollbackRecord } from '../workflows/messages.js';
+import type { IncidentSummary, RollbackRecord } from '../plan/records.js';
 import { createPrometheusClient, PrometheusQueryError, type PrometheusClient } from './prometheus.js';
 
 export interface CriteriaInput {

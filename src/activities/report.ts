@@ -22,7 +22,7 @@ import {
   type SeriesLine,
   type WindowJudgement,
 } from '../report/index.js';
-import type { CheckpointRecord, Deployment, IncidentSummary, RollbackRecord } from '../workflows/messages.js';
+import type { CheckpointRecord, Deployment, IncidentSummary, RollbackRecord } from '../plan/records.js';
 import { runCommand } from './commands.js';
 import { criteriaQueries, queryWindows, windowedExpr, type WindowQuery } from './criteria.js';
 import { createPrometheusClient, type PrometheusClient } from './prometheus.js';

@@ -1,7 +1,7 @@
 // Automatic triage when an incident opens: the evidence an on-call engineer would collect first
 // (the seed's "Response Procedures"), attached to the incident and its pages.
 import type { CommandSpec, Plan } from '../plan/schema.js';
-import type { Evidence } from '../workflows/messages.js';
+import type { Evidence } from '../plan/records.js';
 import { runCommand } from './commands.js';
 import { createPrometheusClient } from './prometheus.js';
 

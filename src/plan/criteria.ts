@@ -1,40 +1,13 @@
 // The seed's success criteria, judged over the whole window from Prometheus samples and the
 // monitor's own record. Pure: no I/O, no Temporal; activities/criteria.ts fetches the samples.
 // Every time in a result is an ISO-8601 string; samples carry Prometheus's epoch seconds.
-import type { IncidentSummary, RollbackRecord } from '../workflows/messages.js';
+import type { IncidentSummary, RollbackRecord } from './records.js';
 import type { Sample, SeriesSamples } from './breaches.js';
 import { formatDuration, parseDurationSeconds } from './duration.js';
 import type { LevelSlo, Plan, Slo } from './schema.js';
+import type { CriterionId, CriterionResult } from './criteria/result.js';
 
-export const CRITERION_IDS = [
-  'test-pass-rate',
-  'error-rate',
-  'p95-latency',
-  'uptime',
-  'no-unresolved-p1',
-  'performance-baseline',
-  'resource-stability',
-  'zero-rollbacks',
-] as const;
-export type CriterionId = (typeof CRITERION_IDS)[number];
-
-export interface CriterionResult {
-  id: CriterionId;
-  title: string;
-  passed: boolean;
-  /**
-   * The judged value, in the criterion's unit: percent (test-pass-rate, uptime), ratio (error-rate),
-   * seconds (p95-latency), count (no-unresolved-p1, zero-rollbacks), percent worse than baseline
-   * (performance-baseline), percent growth per day (resource-stability).
-   */
-  value: number | null;
-  threshold: string;
-  /** When the worst window (or event) was; null when there is none. */
-  worstAt: string | null;
-  detail: string;
-  /** Not enough data to judge: never a pass. */
-  inconclusive?: boolean;
-}
+export { CRITERION_IDS, type CriterionId, type CriterionResult } from './criteria/result.js';
 
 /** One run of a JUnit-reporting command by the monitor itself. */
 export interface TestRun {

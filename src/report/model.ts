@@ -4,7 +4,7 @@ import type { CriterionResult, WindowAverage } from '../plan/criteria.js';
 import { formatDuration } from '../plan/duration.js';
 import type { Health } from '../plan/results.js';
 import type { AlertRule, Plan, Priority } from '../plan/schema.js';
-import type { CheckpointRecord, CheckpointStatus, Deployment, IncidentSummary, RollbackRecord, TimelineEntry } from '../workflows/messages.js';
+import type { CheckpointRecord, CheckpointStatus, Deployment, IncidentSummary, RollbackRecord, TimelineEntry } from '../plan/records.js';
 import { formatMinutes, formatValue, signedPercent, type Unit } from './format.js';
 
 /** A criterion as the monitor stores it (its id typed as any string). */

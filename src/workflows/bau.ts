@@ -2,7 +2,7 @@
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { routeFor } from '../plan/routing.js';
-import type { CommandSpec, Plan } from '../plan/schema.js';
+import type { BauInput } from '../plan/bau.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -12,14 +12,6 @@ const { notifySlack } = proxyActivities<Activities>({
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '5s', maximumInterval: '5m', nonRetryableErrorTypes: ['NotificationConfigError'] },
 });
-
-export interface BauInput {
-  kind: 'daily-health-check' | 'weekly-performance-review' | 'monthly-capacity-planning' | 'quarterly-optimization';
-  deploymentId: string;
-  service: string;
-  channels: Plan['channels'];
-  healthCheck: CommandSpec | null;
-}
 
 async function post(input: BauInput, text: string): Promise<void> {
   for (const channel of routeFor(input.channels, 'P3').slack) {

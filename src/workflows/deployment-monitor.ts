@@ -30,44 +30,10 @@ import { routeFor } from '../plan/routing.js';
 import { parseDurationSeconds } from '../plan/duration.js';
 import type { Plan } from '../plan/schema.js';
 import { incidentEscalation } from './escalation.js';
-import {
-  acknowledgeSignal,
-  acknowledgeUpdate,
-  alertNotificationSignal,
-  channelBrokenSignal,
-  escalateSignal,
-  evidenceSignal,
-  incidentAckSignal,
-  incidentReportSignal,
-  incidentResolveSignal,
-  incidentWorkflowId,
-  resolveSignal,
-  resolveUpdate,
-  rollbackSignal,
-  rollbackUpdate,
-  signOffSignal,
-  signOffUpdate,
-  statusQuery,
-  systemWideSignal,
-  type AcknowledgeRequest,
-  type AlertNotification,
-  type CheckpointRecord,
-  type EscalationInput,
-  type IncidentInfo,
-  type IncidentSummary,
-  type ManualEscalation,
-  type MonitorInput,
-  type MonitorOutcome,
-  type MonitorState,
-  type MonitorStatus,
-  type Outcome,
-  type SignOff,
-  type SignOffRequest,
-  type WindowVerdict,
-  type ResolveRequest,
-  type RollbackAnswer,
-  type RollbackRequest,
-} from './messages.js';
+import { type AcknowledgeRequest, acknowledgeSignal, acknowledgeUpdate, type AlertNotification, alertNotificationSignal, channelBrokenSignal, escalateSignal, evidenceSignal, incidentAckSignal, incidentReportSignal, incidentResolveSignal, type ManualEscalation, type MonitorStatus, type ResolveRequest, resolveSignal, resolveUpdate, type RollbackAnswer, type RollbackRequest, rollbackSignal, rollbackUpdate, type SignOffRequest, signOffSignal, signOffUpdate, statusQuery, systemWideSignal } from './messages.js';
+import { incidentWorkflowId } from './ids.js';
+import type { CheckpointRecord, IncidentSummary, SignOff, WindowVerdict } from '../plan/records.js';
+import type { EscalationInput, IncidentInfo, MonitorInput, MonitorOutcome, MonitorState, Outcome } from './inputs.js';
 import { monitorHealthKey, monitorPhaseKey } from './search-attributes.js';
 import {
   validateAcknowledge,

@@ -13,19 +13,9 @@ import type { createActivities } from '../activities/index.js';
 import { escalationSteps, isCritical, isSystemWideOutage, recheckMinutes, ROLES, type EscalationStep } from '../plan/escalation.js';
 import { NON_RETRYABLE_NOTIFY_ERRORS, routeFor, type Notification } from '../plan/routing.js';
 import { parseDurationSeconds } from '../plan/duration.js';
-import {
-  channelBrokenSignal,
-  evidenceSignal,
-  incidentAckSignal,
-  incidentQuery,
-  incidentReportSignal,
-  incidentResolveSignal,
-  notificationsQuery,
-  systemWideSignal,
-  type EscalationInput,
-  type IncidentSummary,
-  type NotificationRecord,
-} from './messages.js';
+import { channelBrokenSignal, evidenceSignal, incidentAckSignal, incidentQuery, incidentReportSignal, incidentResolveSignal, notificationsQuery, systemWideSignal } from './messages.js';
+import type { EscalationInput } from './inputs.js';
+import type { IncidentSummary, NotificationRecord } from '../plan/records.js';
 
 type Activities = ReturnType<typeof createActivities>;
 type Channel = NotificationRecord['channel'];

@@ -17,7 +17,7 @@ import { parseDurationSeconds } from '../../src/plan/duration.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../../src/plan/load.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { renderAlertmanagerConfig, renderPrometheusRules } from '../../src/render/index.js';
-import { statusQuery, type MonitorStatus } from '../../src/workflows/messages.js';
+import { type MonitorStatus, statusQuery } from '../../src/workflows/messages.js';
 import type { deploymentMonitor } from '../../src/workflows/deployment-monitor.js';
 import { newToken, waitFor, pagerDutyOnly } from './alerts.js';
 import { withFixtureCommands } from './plans.js';

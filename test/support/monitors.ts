@@ -2,7 +2,8 @@
 // its end with both leads signing off the handoff.
 import type { WorkflowHandle } from '@temporalio/client';
 import type { deploymentMonitor } from '../../src/workflows/deployment-monitor.js';
-import { signOffSignal, statusQuery, type MonitorOutcome, type MonitorStatus } from '../../src/workflows/messages.js';
+import { type MonitorStatus, signOffSignal, statusQuery } from '../../src/workflows/messages.js';
+import type { MonitorOutcome } from '../../src/workflows/inputs.js';
 import { waitFor } from './alerts.js';
 
 export type MonitorHandle = WorkflowHandle<typeof deploymentMonitor>;
