@@ -10,7 +10,7 @@ import { testServerPath } from './temporal/binaries.js';
 import { WORKFLOWS_PATH } from './worker.js';
 import { deploymentMonitor } from './workflows/deployment-monitor.js';
 import { incidentQuery, statusQuery } from './workflows/messages.js';
-import { monitorWorkflowId } from './workflows/ids.js';
+import { monitorWorkflowId } from './temporal/ids.js';
 import type { IncidentSummary } from './plan/records.js';
 import type { Outcome } from './workflows/inputs.js';
 import { SEARCH_ATTRIBUTES } from './workflows/search-attributes.js';

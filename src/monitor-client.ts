@@ -2,7 +2,7 @@
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Plan } from './plan/schema.js';
 import { deploymentMonitor } from './workflows/deployment-monitor.js';
-import { monitorWorkflowId, TASK_QUEUE } from './workflows/ids.js';
+import { monitorWorkflowId, TASK_QUEUE } from './temporal/ids.js';
 import type { Deployment } from './plan/records.js';
 import type { MonitorInput } from './workflows/inputs.js';
 import { deploymentIdKey, serviceKey } from './workflows/search-attributes.js';

@@ -22,7 +22,7 @@ import { DEFAULT_PLAN_PATH, formatPath, loadPlanFile, parsePlan, PlanError, Plan
 import { planSchema, type Plan } from '../src/plan/schema.js';
 import type { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
 import { acknowledgeSignal, alertNotificationSignal, escalateSignal, incidentQuery, type MonitorStatus, resolveSignal, rollbackSignal, signOffSignal, statusQuery } from '../src/workflows/messages.js';
-import { incidentWorkflowId } from '../src/workflows/ids.js';
+import { incidentWorkflowId } from '../src/temporal/ids.js';
 import type { IncidentSummary } from '../src/plan/records.js';
 import { newToken, waitFor, webhookAlert, webhookPayload, withoutChannels } from './support/alerts.js';
 import { withFixtureCommands } from './support/plans.js';

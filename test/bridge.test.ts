@@ -17,7 +17,7 @@ import { startMonitor } from '../src/monitor-client.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import type { Plan } from '../src/plan/schema.js';
 import { incidentQuery, statusQuery } from '../src/workflows/messages.js';
-import { monitorWorkflowId } from '../src/workflows/ids.js';
+import { monitorWorkflowId } from '../src/temporal/ids.js';
 import type { IncidentSummary } from '../src/plan/records.js';
 import { newToken, postAlerts, waitFor, webhookAlert, webhookPayload, pagerDutyOnly } from './support/alerts.js';
 import { withFixtureCommands } from './support/plans.js';

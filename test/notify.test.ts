@@ -212,7 +212,7 @@ describe('PagerDuty', () => {
     assert.deepEqual(['P0', 'P1', 'P2', 'P3', 'P4'].map((p) => severity(p as Notification['priority'])), [
       'critical',
       'critical',
-      'error',
+      'warning',
       'warning',
       'info',
     ]);

@@ -14,7 +14,7 @@ import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import type { Plan } from '../src/plan/schema.js';
 import { escalateSignal, type MonitorStatus, rollbackSignal, statusQuery } from '../src/workflows/messages.js';
-import { monitorWorkflowId, TASK_QUEUE } from '../src/workflows/ids.js';
+import { monitorWorkflowId, TASK_QUEUE } from '../src/temporal/ids.js';
 import { devServerEnv, workflowBundle } from './support/temporal.js';
 import { withFixtureCommands } from './support/plans.js';
 

@@ -12,7 +12,7 @@ import pino from 'pino';
 import { stringify } from 'yaml';
 import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
-import { monitorWorkflowId, TASK_QUEUE } from '../src/workflows/ids.js';
+import { monitorWorkflowId, TASK_QUEUE } from '../src/temporal/ids.js';
 import { statusQuery } from '../src/workflows/messages.js';
 import { devServerEnv, workflowBundle } from './support/temporal.js';
 import { withFixtureCommands } from './support/plans.js';

@@ -6,10 +6,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
-import type { Notification, NotificationEvent, NotifyChannel, NotifyErrorType } from '../plan/routing.js';
-import type { Priority } from '../plan/schema.js';
-
-export { NON_RETRYABLE_NOTIFY_ERRORS, NOTIFY_ERROR_TYPES } from '../plan/routing.js';
+import { SEVERITY, type Notification, type NotificationEvent, type NotifyChannel } from '../plan/routing.js';
+import { ERROR_TYPES } from '../temporal/activity-options.js';
 
 export const DEFAULT_PAGERDUTY_URL = 'https://events.pagerduty.com/v2/enqueue';
 
@@ -91,13 +89,13 @@ export function urlSecrets(raw: string): string[] {
 }
 
 function configError(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ message, type: 'NotificationConfigError' satisfies NotifyErrorType, nonRetryable: true });
+  return ApplicationFailure.create({ message, type: ERROR_TYPES.notificationConfig, nonRetryable: true });
 }
 
 function unavailable(message: string, nextRetryDelayMs?: number): ApplicationFailure {
   return ApplicationFailure.create({
     message,
-    type: 'NotificationUnavailableError' satisfies NotifyErrorType,
+    type: ERROR_TYPES.notificationUnavailable,
     nonRetryable: false,
     ...(nextRetryDelayMs === undefined ? {} : { nextRetryDelay: nextRetryDelayMs }),
   });
@@ -406,14 +404,6 @@ export function slackMessage(n: Notification): { text: string; blocks: unknown[]
   }
   return { text: truncate(`${headline(n)}: ${n.title}`, SLACK.text), blocks: blocks.slice(0, SLACK.blocks) };
 }
-
-const SEVERITY: Record<Priority, 'critical' | 'error' | 'warning' | 'info'> = {
-  P0: 'critical',
-  P1: 'critical',
-  P2: 'error',
-  P3: 'warning',
-  P4: 'info',
-};
 
 const PAGERDUTY_ACTION: Partial<Record<NotificationEvent, 'trigger' | 'acknowledge' | 'resolve'>> = {
   trigger: 'trigger',

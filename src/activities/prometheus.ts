@@ -11,15 +11,16 @@ import {
   type SeriesSamples,
 } from '../plan/breaches.js';
 import type { AlertRule, Comparator, Priority } from '../plan/schema.js';
+import { ERROR_TYPES } from '../temporal/activity-options.js';
 
 /** Prometheus could not answer (network, 5xx, timeout): retry later; never read as "ok". */
 export class PrometheusUnavailableError extends Error {
-  override readonly name = 'PrometheusUnavailableError';
+  override readonly name = ERROR_TYPES.prometheusUnavailable;
 }
 
 /** Prometheus rejected the query itself (bad PromQL, execution error): a plan error, not retryable. */
 export class PrometheusQueryError extends Error {
-  override readonly name = 'PrometheusQueryError';
+  override readonly name = ERROR_TYPES.prometheusQuery;
 
   constructor(
     message: string,
@@ -28,10 +29,6 @@ export class PrometheusQueryError extends Error {
     super(message);
   }
 }
-
-export const PROMETHEUS_ERROR_TYPES = ['PrometheusUnavailableError', 'PrometheusQueryError'] as const;
-/** For `nonRetryableErrorTypes` of activities that query Prometheus. */
-export const PROMETHEUS_NON_RETRYABLE_ERROR_TYPES = ['PrometheusQueryError'] as const;
 
 /** Prometheus refuses range queries over 11,000 points per series. */
 export const MAX_POINTS_PER_REQUEST = 11_000;
@@ -130,6 +127,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** Builds a client per Prometheus URL (each plan names its own), with the worker's shared settings. */
+export type PrometheusClientFactory = (url: string, overrides?: Partial<Omit<PrometheusClientOptions, 'baseUrl'>>) => PrometheusClient;
+
+export function prometheusClientFactory(defaults: Omit<PrometheusClientOptions, 'baseUrl'> = {}): PrometheusClientFactory {
+  return (url, overrides) => createPrometheusClient({ ...defaults, ...overrides, baseUrl: url });
 }
 
 export function createPrometheusClient(options: PrometheusClientOptions): PrometheusClient {

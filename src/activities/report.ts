@@ -25,7 +25,7 @@ import {
 import type { CheckpointRecord, Deployment, IncidentSummary, RollbackRecord } from '../plan/records.js';
 import { runCommand } from './commands.js';
 import { criteriaQueries, queryWindows, windowedExpr, type WindowQuery } from './criteria.js';
-import { createPrometheusClient, type PrometheusClient } from './prometheus.js';
+import { prometheusClientFactory, type PrometheusClient, type PrometheusClientFactory } from './prometheus.js';
 
 /** About one point per 10 minutes over 48 h: enough to see a half-hour burst, small enough to draw. */
 export const MAX_CHART_POINTS = 300;
@@ -134,7 +134,7 @@ export interface HandoffReportResult {
 
 export interface ReportDeps {
   logger?: Logger;
-  prometheusClient?: (url: string) => PrometheusClient;
+  prometheusClient?: PrometheusClientFactory;
   /** The report's generation time (default: the worker's clock; it is only a label). */
   now?: () => number;
 }
@@ -189,7 +189,7 @@ function archiveOutcome(spec: CommandSpec | null, result: CommandResult | null, 
 }
 
 export function createReportActivity(deps: ReportDeps = {}) {
-  const clientFor = deps.prometheusClient ?? ((url: string) => createPrometheusClient({ baseUrl: url, logger: deps.logger }));
+  const clientFor = deps.prometheusClient ?? prometheusClientFactory({ logger: deps.logger });
   const now = deps.now ?? Date.now;
   return async function writeHandoffReport(input: HandoffReportInput): Promise<HandoffReportResult> {
     const log = deps.logger?.child({ deploymentId: input.deployment.id });

@@ -3,7 +3,7 @@
 // search attribute.
 import type { Client } from '@temporalio/client';
 import type { BridgedAlert } from '../workflows/messages.js';
-import { monitorWorkflowId } from '../workflows/ids.js';
+import { monitorWorkflowId } from '../temporal/ids.js';
 
 /** The monitor workflow's type name, so escalation children (which inherit attributes) never match. */
 const MONITOR_WORKFLOW_TYPE = 'deploymentMonitor';

@@ -6,7 +6,7 @@ import { loadPlanFile, DEFAULT_PLAN_PATH } from '../plan/load.js';
 import { startMonitor } from '../monitor-client.js';
 import { connectClient, connectConfig, webUiLink } from '../temporal/connection.js';
 import { acknowledgeUpdate, escalateSignal, type ManualEscalation, type MonitorStatus, resolveUpdate, rollbackUpdate, type SignOffRequest, signOffUpdate, statusQuery } from '../workflows/messages.js';
-import { monitorWorkflowId } from '../workflows/ids.js';
+import { monitorWorkflowId } from '../temporal/ids.js';
 import { validateEscalation, validateSignOff } from '../workflows/validate.js';
 import { registerPlanCommands } from './plan-commands.js';
 

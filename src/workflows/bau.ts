@@ -1,17 +1,12 @@
 // Business-as-usual monitoring after graduation, started by Temporal Schedules (see activities/bau.ts).
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
+import type { Activities } from '../activities/index.js';
 import { routeFor } from '../plan/routing.js';
 import type { BauInput } from '../plan/bau.js';
+import { ACTIVITY_OPTIONS } from '../temporal/activity-options.js';
 
-type Activities = ReturnType<typeof createActivities>;
-
-const { runCheckpoint } = proxyActivities<Activities>({ startToCloseTimeout: '30m', heartbeatTimeout: '60s', retry: { maximumAttempts: 3 } });
-const { notifySlack } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '1h',
-  retry: { initialInterval: '5s', maximumInterval: '5m', nonRetryableErrorTypes: ['NotificationConfigError'] },
-});
+const { runCheckpoint } = proxyActivities<Activities>(ACTIVITY_OPTIONS.bauCheckpoint);
+const { notifySlack } = proxyActivities<Activities>(ACTIVITY_OPTIONS.notify);
 
 async function post(input: BauInput, text: string): Promise<void> {
   for (const channel of routeFor(input.channels, 'P3').slack) {

@@ -20,7 +20,7 @@ import {
   workflowInfo,
   type SignalDefinition,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
+import type { Activities } from '../activities/index.js';
 import { isCritical } from '../plan/escalation.js';
 import { PRIORITIES } from '../plan/priorities.js';
 import { emptyHistory, judgeCheckpoint, type JudgeHistory } from '../plan/judge.js';
@@ -31,9 +31,10 @@ import { parseDurationSeconds } from '../plan/duration.js';
 import type { Plan } from '../plan/schema.js';
 import { incidentEscalation } from './escalation.js';
 import { type AcknowledgeRequest, acknowledgeSignal, acknowledgeUpdate, type AlertNotification, alertNotificationSignal, channelBrokenSignal, escalateSignal, evidenceSignal, incidentAckSignal, incidentReportSignal, incidentResolveSignal, type ManualEscalation, type MonitorStatus, type ResolveRequest, resolveSignal, resolveUpdate, type RollbackAnswer, type RollbackRequest, rollbackSignal, rollbackUpdate, type SignOffRequest, signOffSignal, signOffUpdate, statusQuery, systemWideSignal } from './messages.js';
-import { incidentWorkflowId } from './ids.js';
+import { incidentWorkflowId } from '../temporal/ids.js';
 import type { CheckpointRecord, IncidentSummary, SignOff, WindowVerdict } from '../plan/records.js';
 import type { EscalationInput, IncidentInfo, MonitorInput, MonitorOutcome, MonitorState, Outcome } from './inputs.js';
+import { ACTIVITY_OPTIONS, checkpointOptions } from '../temporal/activity-options.js';
 import { monitorHealthKey, monitorPhaseKey } from './search-attributes.js';
 import {
   validateAcknowledge,
@@ -44,25 +45,9 @@ import {
   validateSignOff,
 } from './validate.js';
 
-type Activities = ReturnType<typeof createActivities>;
-
-/** Head-room over the slowest command so a hung script fails the attempt rather than the window. */
-const CHECKPOINT_MARGIN_SECONDS = 120;
-
-// A rollback is never retried blindly: one attempt per request.
-const { rollback: rollbackActivity } = proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
-  retry: { maximumAttempts: 1 },
-});
-const windowActivities = proxyActivities<Activities>({
-  startToCloseTimeout: '5m',
-  retry: { maximumAttempts: 5, initialInterval: '30s', nonRetryableErrorTypes: ['PrometheusQueryError'] },
-});
-const notify = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '1h',
-  retry: { initialInterval: '5s', maximumInterval: '5m', nonRetryableErrorTypes: ['NotificationConfigError'] },
-});
+const { rollback: rollbackActivity } = proxyActivities<Activities>(ACTIVITY_OPTIONS.rollback);
+const windowActivities = proxyActivities<Activities>(ACTIVITY_OPTIONS.window);
+const notify = proxyActivities<Activities>(ACTIVITY_OPTIONS.notify);
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -501,12 +486,7 @@ class Monitor {
     const actions = this.input.dryRun ? [] : checkpoint.commands;
     const commands = Object.fromEntries(actions.map((id) => [id, plan.commands[id]!]));
     const slowest = Math.max(0, ...Object.values(commands).map((c) => c.timeoutSeconds));
-    const { runCheckpoint } = proxyActivities<Activities>({
-      startToCloseTimeout: `${slowest + CHECKPOINT_MARGIN_SECONDS}s`,
-      heartbeatTimeout: '60s',
-      retry: { maximumAttempts: 3, initialInterval: '10s', nonRetryableErrorTypes: ['PrometheusQueryError'] },
-      summary: checkpoint.label,
-    });
+    const { runCheckpoint } = proxyActivities<Activities>(checkpointOptions(slowest, checkpoint.label));
     const previous = checkpoint.index > 0 ? this.state.records[checkpoint.index - 1]! : null;
     const observation = await runCheckpoint({
       deploymentId: deployment.id,
