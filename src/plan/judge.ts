@@ -2,6 +2,7 @@
 // checklist's assertions, and the monitor's health. Pure: the workflow calls it deterministically,
 // and everything it must remember between checkpoints is in the bounded JudgeHistory it returns.
 import { isBreaching } from './breaches.js';
+import { isCritical, serviceDownAlert } from './escalation.js';
 import { parseDurationSeconds } from './duration.js';
 import type { Checkpoint } from './schedule.js';
 import type { AlertRule, Comparator, LevelSlo, Plan, Priority } from './schema.js';
@@ -102,7 +103,7 @@ export const HEALTH_CHECK_COMMAND = 'health-check';
  * Findings of the monitor's own checks that the seed has no alert rule for. A plan may define a
  * rule with the same name to change its priority. HealthCheckFailed is P1: the service's own
  * script says it is unhealthy, which needs action within 15 minutes, but only a real `up == 0`
- * (GenesisServiceDown) may roll back. LogErrors is P3: errors in the journal are a trend to look
+ * (the plan's service-down alert, P0) may roll back. LogErrors is P3: errors in the journal are a trend to look
  * into, not an outage. PlanQueryError is P1 when it blinds a P0/P1 alert or a critical SLO, else P2.
  */
 export const MONITOR_FINDINGS = {
@@ -134,8 +135,6 @@ function ruleFor(plan: Plan, name: string): RuleLike {
   const priority = (MONITOR_FINDINGS as Record<string, Priority>)[name] ?? 'P1';
   return { name, ...(defaults[name] ?? { priority, op: '>', threshold: 0, for: '1m' }) };
 }
-
-const isCritical = (p: Priority): boolean => p === 'P0' || p === 'P1';
 
 function fmt(value: number | null | undefined, unit = ''): string {
   if (value === null || value === undefined) return 'no data';
@@ -673,11 +672,12 @@ function checklistAssertions(j: Judgement, health: () => Health): AssertionResul
     switch (assert) {
       case 'all-services-up': {
         const up = j.reading(roles.uptime?.id);
-        const down = j.alert('GenesisServiceDown');
+        const downAlert = serviceDownAlert(j.input.plan.escalation);
+        const down = j.alert(downAlert);
         const allUp = up?.value !== null && up?.value !== undefined && up.value >= 100;
         const hcOk = !checkpoint.commands.includes(HEALTH_CHECK_COMMAND) || hc?.ok === true;
         const passed = allUp && hcOk && down?.stillFiring !== true;
-        results.push(assertion(assert, passed, `${readingText(up, '%')}; ${hcText}${down?.stillFiring ? '; GenesisServiceDown firing' : ''}`));
+        results.push(assertion(assert, passed, `${readingText(up, '%')}; ${hcText}${down?.stillFiring ? `; ${downAlert} firing` : ''}`));
         break;
       }
       case 'health-check-pass': {

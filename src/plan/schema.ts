@@ -1,6 +1,7 @@
 // The plan file's schema: one validated document holds everything the monitoring plan defines.
 // Workflows only ever see the parsed, validated plan (type `Plan`), never the file.
 import { z } from 'zod';
+import { DEFAULT_SERVICE_DOWN_ALERT } from './defaults.js';
 import { isDuration } from './duration.js';
 
 import { PRIORITIES } from './priorities.js';
@@ -161,8 +162,13 @@ const escalationSchema = z.strictObject({
   path: z.array(z.strictObject({ role: name, afterMinutes: nonNegative })).min(1),
   responseMinutes: z.partialRecord(z.enum(PRIORITIES), positive).default({}),
   systemWideOutage: z
-    .strictObject({ serviceDownMinutes: positive, openCriticalIncidents: positive })
-    .default({ serviceDownMinutes: 15, openCriticalIncidents: 2 }),
+    .strictObject({
+      serviceDownMinutes: positive,
+      openCriticalIncidents: positive,
+      /** The alert that says the service is down (read with `serviceDownAlert()`: older plans lack it). */
+      serviceDownAlert: name.default(DEFAULT_SERVICE_DOWN_ALERT),
+    })
+    .default({ serviceDownMinutes: 15, openCriticalIncidents: 2, serviceDownAlert: DEFAULT_SERVICE_DOWN_ALERT }),
   autoResolveAfter: duration.default('10m'),
 });
 

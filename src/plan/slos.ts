@@ -23,7 +23,7 @@ export interface KeySeries {
   worse: Worse;
   /** Deviation from the median that counts as unusual (see anomaly.ts), in the series' unit. */
   minDeviation: number;
-  /** Uptime dips are GenesisServiceDown's and the availability checks' to judge, not a pattern. */
+  /** Uptime dips are the service-down alert's and the availability checks' to judge, not a pattern. */
   anomalies: boolean;
 }
 

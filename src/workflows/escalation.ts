@@ -10,7 +10,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { escalationSteps, isCritical, isSystemWideOutage, recheckMinutes, ROLES, type EscalationStep } from '../plan/escalation.js';
+import { escalationSteps, isCritical, isSystemWideOutage, recheckMinutes, ROLES, serviceDownAlert, type EscalationStep } from '../plan/escalation.js';
 import { routeFor, type Notification } from '../plan/routing.js';
 import { ACTIVITY_OPTIONS, ERROR_TYPES } from '../temporal/activity-options.js';
 import { parseDurationSeconds } from '../plan/duration.js';
@@ -192,7 +192,7 @@ class Escalation {
 
   private async maybeBringInCto(): Promise<void> {
     if (this.ctoPaged || this.summary.status === 'resolved' || !isCritical(this.input.incident.priority)) return;
-    const serviceDown = this.input.incident.alert === 'GenesisServiceDown';
+    const serviceDown = this.input.incident.alert === serviceDownAlert(this.input.escalation);
     const downMinutes = serviceDown ? (Date.now() + this.input.evalShiftMs - Date.parse(this.input.incident.startedAt)) / 60_000 : null;
     const outage = isSystemWideOutage(this.input.escalation, {
       serviceDownMinutes: downMinutes,
