@@ -8,7 +8,7 @@ import { createActivities } from './activities/index.js';
 import type { Plan } from './plan/schema.js';
 import { testServerPath } from './temporal/binaries.js';
 import { WORKFLOWS_PATH } from './worker.js';
-import { deploymentMonitor } from './workflows/deployment-monitor.js';
+import { deploymentMonitor } from './workflows/deployment-monitor/index.js';
 import { incidentQuery, statusQuery } from './workflows/messages.js';
 import { monitorWorkflowId } from './temporal/ids.js';
 import type { IncidentSummary } from './plan/records.js';

@@ -15,7 +15,7 @@ import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
 import { startMonitor } from '../src/monitor-client.js';
 import type { Plan } from '../src/plan/schema.js';
-import type { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
+import type { deploymentMonitor } from '../src/workflows/deployment-monitor/index.js';
 import { escalateSignal, type MonitorStatus, notificationsQuery, resolveSignal } from '../src/workflows/messages.js';
 import type { MonitorOutcome } from '../src/workflows/inputs.js';
 import { waitFor } from './support/alerts.js';

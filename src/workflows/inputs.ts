@@ -48,6 +48,9 @@ export interface MonitorState {
   seenAlerts: string[];
 }
 
+/** The monitor workflow's signature, for continue-as-new and typed starts. */
+export type DeploymentMonitor = (input: MonitorInput) => Promise<MonitorOutcome>;
+
 export type Outcome = 'graduated' | 'extend' | 'rolled-back';
 
 export interface MonitorOutcome {

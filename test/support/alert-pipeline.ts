@@ -18,7 +18,7 @@ import { DEFAULT_PLAN_PATH, loadPlanFile } from '../../src/plan/load.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { renderAlertmanagerConfig, renderPrometheusRules } from '../../src/render/index.js';
 import { type MonitorStatus, statusQuery } from '../../src/workflows/messages.js';
-import type { deploymentMonitor } from '../../src/workflows/deployment-monitor.js';
+import type { deploymentMonitor } from '../../src/workflows/deployment-monitor/index.js';
 import { newToken, waitFor, pagerDutyOnly } from './alerts.js';
 import { withFixtureCommands } from './plans.js';
 import {

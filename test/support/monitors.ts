@@ -1,7 +1,7 @@
 // Driving whole monitor windows from a test: read the status through restarts, and run a window to
 // its end with both leads signing off the handoff.
 import type { WorkflowHandle } from '@temporalio/client';
-import type { deploymentMonitor } from '../../src/workflows/deployment-monitor.js';
+import type { deploymentMonitor } from '../../src/workflows/deployment-monitor/index.js';
 import { type MonitorStatus, signOffSignal, statusQuery } from '../../src/workflows/messages.js';
 import type { MonitorOutcome } from '../../src/workflows/inputs.js';
 import { waitFor } from './alerts.js';
