@@ -12,7 +12,7 @@ import {
   type CriterionId,
   type CriterionResult,
   type WindowData,
-} from '../src/plan/criteria.js';
+} from '../src/plan/criteria/index.js';
 import type { SeriesSamples } from '../src/plan/breaches.js';
 import { planSchema, type Plan } from '../src/plan/schema.js';
 import type { IncidentSummary } from '../src/plan/records.js';

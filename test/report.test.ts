@@ -12,7 +12,7 @@ import { inflateSync } from 'node:zlib';
 import { createCriteriaActivity } from '../src/activities/criteria.js';
 import { chartStepSeconds, createReportActivity, fetchReportSeries, folderName, type HandoffReportInput } from '../src/activities/report.js';
 import { createPrometheusClient } from '../src/activities/prometheus.js';
-import { sloKey, type CriterionResult } from '../src/plan/criteria.js';
+import { sloKey, type CriterionResult } from '../src/plan/criteria/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import type { CheckpointResult, CommandResult, Health } from '../src/plan/results.js';
 import type { Plan } from '../src/plan/schema.js';

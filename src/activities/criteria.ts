@@ -11,7 +11,7 @@ import {
   type CriterionResult,
   type TestRun,
   type WindowData,
-} from '../plan/criteria.js';
+} from '../plan/criteria/index.js';
 import { parseDurationSeconds } from '../plan/duration.js';
 import type { Plan } from '../plan/schema.js';
 import type { IncidentSummary, RollbackRecord } from '../plan/records.js';

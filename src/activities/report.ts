@@ -5,7 +5,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { asyncLocalStorage } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { sloKey, windowAverages, type WindowData } from '../plan/criteria.js';
+import { sloKey, windowAverages, type WindowData } from '../plan/criteria/index.js';
 import { parseDurationSeconds } from '../plan/duration.js';
 import type { CommandResult } from '../plan/results.js';
 import { planSchema, type AlertRule, type CommandSpec, type Plan } from '../plan/schema.js';

@@ -1,5 +1,5 @@
 // Formatting shared by the Markdown, HTML and Slack renderers, so the three say the same thing.
-import { describeValue, type CriterionId } from '../plan/criteria.js';
+import { describeValue, type CriterionId } from '../plan/criteria/index.js';
 import type { Slo } from '../plan/schema.js';
 
 export type Unit = Slo['unit'];

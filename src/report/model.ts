@@ -1,6 +1,6 @@
 // The handoff report as data: everything the seed's "Handoff to BAU" asks for, built from the
 // monitor's record and the window's series. Pure: the renderers and the activity share it.
-import type { CriterionResult, WindowAverage } from '../plan/criteria.js';
+import type { CriterionResult, WindowAverage } from '../plan/criteria/index.js';
 import { formatDuration } from '../plan/duration.js';
 import type { Health } from '../plan/results.js';
 import type { AlertRule, Plan, Priority } from '../plan/schema.js';
