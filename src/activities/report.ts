@@ -15,6 +15,7 @@ import {
   renderJson,
   renderMarkdown,
   renderSummary,
+  reportSpan,
   type ArchiveOutcome,
   type ReportReview,
   type ReportSeries,
@@ -152,16 +153,6 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   await rename(temporary, path);
 }
 
-function windowOf(input: HandoffReportInput): { from: string; to: string } {
-  const first = input.verdicts[0];
-  const last = input.verdicts[input.verdicts.length - 1];
-  const lastRun = input.records.filter((r) => r.status !== 'pending').at(-1);
-  return {
-    from: first?.from ?? input.deployment.deployedAt,
-    to: last?.to ?? lastRun?.evaluationTime ?? input.deployment.deployedAt,
-  };
-}
-
 async function archiveLogs(spec: CommandSpec, dir: string, input: HandoffReportInput, window: { from: string; to: string }): Promise<CommandResult> {
   // Outside a worker (tests, scripts) there is no activity context to heartbeat or cancel.
   const ctx = asyncLocalStorage.getStore();
@@ -194,7 +185,7 @@ export function createReportActivity(deps: ReportDeps = {}) {
   return async function writeHandoffReport(input: HandoffReportInput): Promise<HandoffReportResult> {
     const log = deps.logger?.child({ deploymentId: input.deployment.id });
     const criteria = input.criteria ?? planSchema.shape.criteria.parse(undefined);
-    const window = windowOf(input);
+    const window = reportSpan(input, input.deployment.deployedAt);
     const dir = resolve(input.reportDir, folderName(input.deployment.id));
     const ctx = asyncLocalStorage.getStore();
     // Series first: if Prometheus is down the activity retries before anything has run or been written.

@@ -55,7 +55,12 @@ export interface WindowVerdict {
   criteria: CriterionResult[];
 }
 
-export type SignOffRole = 'engineering-lead' | 'sre-lead';
+/** "Sign-off Required: Engineering Lead + SRE Lead". */
+export const SIGN_OFF_ROLES = [
+  { role: 'engineering-lead', title: 'Engineering Lead' },
+  { role: 'sre-lead', title: 'SRE Lead' },
+] as const;
+export type SignOffRole = (typeof SIGN_OFF_ROLES)[number]['role'];
 
 export interface SignOff {
   role: SignOffRole;

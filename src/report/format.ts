@@ -71,3 +71,5 @@ export function criterionState(c: { passed: boolean; inconclusive?: boolean }): 
   if (c.passed) return 'passed';
   return c.inconclusive ? 'inconclusive' : 'failed';
 }
+
+export const minutesBetween = (from: string, to: string): number => (Date.parse(to) - Date.parse(from)) / 60_000;

@@ -2,7 +2,7 @@
 // sign-off by both leads), extend the window, or hand the decision to the engineering lead.
 import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import type { SignOff, WindowVerdict } from '../../plan/records.js';
+import { SIGN_OFF_ROLES, type SignOff, type WindowVerdict } from '../../plan/records.js';
 import type { Finding } from '../../plan/results.js';
 import { ACTIVITY_OPTIONS } from '../../temporal/activity-options.js';
 import type { DeploymentMonitor, Outcome } from '../inputs.js';
@@ -123,12 +123,16 @@ async function handOff(run: MonitorRun): Promise<void> {
     log.warn('BAU schedules not set up', { error: handoff.bauError });
   }
   // Sign-off required: Engineering Lead + SRE Lead; a daily reminder until both have signed.
-  while (!(signedBy(run, 'engineering-lead') && signedBy(run, 'sre-lead'))) {
+  while (!allSigned(run)) {
     showProgress(run, 'waiting for sign-off by the Engineering Lead and the SRE Lead');
-    if (await condition(() => signedBy(run, 'engineering-lead') && signedBy(run, 'sre-lead'), DAY_MS)) break;
-    const missing = (['engineering-lead', 'sre-lead'] as const).filter((r) => !signedBy(run, r));
+    if (await condition(() => allSigned(run), DAY_MS)) break;
+    const missing = SIGN_OFF_ROLES.map((r) => r.role).filter((r) => !signedBy(run, r));
     post(run, 'SignOffReminder', `Sign-off still needed from: ${missing.join(', ')} (deploywatch sign-off ${deployment.id} --role …)`);
   }
+}
+
+function allSigned(run: MonitorRun): boolean {
+  return SIGN_OFF_ROLES.every(({ role }) => signedBy(run, role));
 }
 
 function signedBy(run: MonitorRun, role: SignOff['role']): boolean {
