@@ -14,7 +14,7 @@ import {
   scrub,
   urlSecrets,
   type NotifyDeps,
-} from '../src/activities/notify.js';
+} from '../src/activities/notify/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import { notifyTargets, routeFor, type Notification } from '../src/plan/routing.js';
 import type { Plan } from '../src/plan/schema.js';

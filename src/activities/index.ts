@@ -8,7 +8,7 @@ import { createBauActivity } from './bau.js';
 import { createCriteriaActivity } from './criteria.js';
 import { createReportActivity } from './report.js';
 import { createCheckpointActivity } from './checkpoint.js';
-import { createNotifyActivities, type NotifyDeps } from './notify.js';
+import { createNotifyActivities, type NotifyDeps } from './notify/index.js';
 import { createRecheckActivity } from './recheck.js';
 import { createRollbackActivity } from './rollback.js';
 import { createScanActivity } from './scan.js';
