@@ -1,5 +1,5 @@
 // Automatic triage when an incident opens: the evidence an on-call engineer would collect first
-// (the seed's "Response Procedures"), attached to the incident and its pages.
+// (the Genesis monitoring plan's "Response Procedures"), attached to the incident and its pages.
 import type { CommandSpec, Plan } from '../plan/schema.js';
 import type { Evidence } from '../plan/records.js';
 import { runCommand } from './commands.js';

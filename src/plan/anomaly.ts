@@ -1,4 +1,4 @@
-// Unusual patterns in a series over one interval (the seed's "spikes, drops, oscillations"), with
+// Unusual patterns in a series over one interval (the Genesis monitoring plan's "spikes, drops, oscillations"), with
 // simple robust statistics: median/MAD z-scores for spikes and drops, and the sign-change rate of
 // first differences for oscillation. Pure: no I/O, no Temporal; samples as Prometheus returns them.
 import type { Sample } from './breaches.js';

@@ -1,4 +1,4 @@
-// The seed's "When to Escalate" and "Escalation Path" as data: who is told what, and when.
+// The Genesis monitoring plan's "When to Escalate" and "Escalation Path" as data: who is told what, and when.
 // Pure: the escalation workflow walks these steps on timers.
 import { DEFAULT_SERVICE_DOWN_ALERT } from './defaults.js';
 import type { Plan, Priority } from './schema.js';
@@ -23,7 +23,7 @@ export interface EscalationStep {
 }
 
 export interface EscalationOptions {
-  /** The seed's manual-escalation triggers go straight to the incident commander. */
+  /** The Genesis monitoring plan's manual-escalation triggers go straight to the incident commander. */
   straightToCommander?: boolean;
 }
 

@@ -125,7 +125,7 @@ const sloSchema = z.strictObject({
   op: z.enum(COMPARATORS),
   target: z.number(),
   window: duration,
-  /** A stricter target for one phase (the seed demands 100% availability during phase 1). */
+  /** A stricter target for one phase (the Genesis monitoring plan demands 100% availability during phase 1). */
   phaseTargets: z.record(z.string(), z.number()).default({}),
 });
 export type Slo = z.infer<typeof sloSchema>;
@@ -245,7 +245,7 @@ export const planSchema = z.strictObject({
   escalation: escalationSchema,
   rollback: rollbackSchema.optional(),
   /**
-   * Automatic triage, the seed's "Response Procedures": what to gather when an incident for the
+   * Automatic triage, the Genesis monitoring plan's "Response Procedures": what to gather when an incident for the
    * alert opens (command ids from `commands`, and PromQL), attached to the incident and its pages.
    */
   triage: z

@@ -3,7 +3,7 @@ import { formatMinutes, formatValue, signedPercent } from './format.js';
 import type { ActionItem, Baseline, KnownIssue, ReportIncident, ReportInput } from './model.js';
 import { NOISE_MINUTES } from './known-issues.js';
 
-/** Retention the seed asks for after the handoff (it runs with 7 days during the window). */
+/** Retention the Genesis monitoring plan asks for after the handoff (it runs with 7 days during the window). */
 const TARGET_RETENTION_DAYS = 30;
 
 export function actionItemsOf(input: ReportInput, incidents: ReportIncident[], baselines: Baseline[], knownIssues: KnownIssue[]): ActionItem[] {

@@ -214,7 +214,7 @@ export interface HandoffReport {
   chartStepSeconds: number;
 }
 
-/** The seed's BAU monitoring schedule. */
+/** The Genesis monitoring plan's BAU monitoring schedule. */
 export const BAU_SCHEDULE: readonly BauItem[] = [
   { id: 'daily-health-check', title: 'Daily health checks', cadence: 'daily', automated: true, detail: 'Automated: the health check and the critical SLOs, once a day.' },
   { id: 'weekly-performance-review', title: 'Weekly performance reviews', cadence: 'weekly', automated: false, detail: 'Compare HTDAG, HALO, AOP and throughput with the new baseline below.' },

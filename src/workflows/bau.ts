@@ -28,7 +28,7 @@ async function post(input: BauInput, text: string): Promise<void> {
   }
 }
 
-/** The seed's BAU schedule: daily automated health checks; weekly, monthly and quarterly reviews as reminders. */
+/** The Genesis monitoring plan's BAU schedule: daily automated health checks; weekly, monthly and quarterly reviews as reminders. */
 export async function bauTask(input: BauInput): Promise<string> {
   if (input.kind !== 'daily-health-check' || !input.healthCheck) {
     const text = `Reminder: ${input.kind.replace(/-/g, ' ')} for ${input.service} is due.`;

@@ -13,7 +13,7 @@ function canonical(r: CriterionResult): CriterionResult {
   return { id, title, passed, value, threshold, worstAt, detail, ...(r.inconclusive ? { inconclusive: true } : {}) };
 }
 
-/** All eight criteria, in the seed's order. */
+/** All eight criteria, in the Genesis monitoring plan's order. */
 export function judgeCriteria(evidence: CriteriaEvidence): CriterionResult[] {
   return [
     testPassRate(evidence),

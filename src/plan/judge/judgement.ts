@@ -26,7 +26,7 @@ export interface JudgeInput {
 export const HEALTH_CHECK_COMMAND = 'health-check';
 
 /**
- * Findings of the monitor's own checks that the seed has no alert rule for. A plan may define a
+ * Findings of the monitor's own checks that the Genesis monitoring plan has no alert rule for. A plan may define a
  * rule with the same name to change its priority. HealthCheckFailed is P1: the service's own
  * script says it is unhealthy, which needs action within 15 minutes, but only a real `up == 0`
  * (the plan's service-down alert, P0) may roll back. LogErrors is P3: errors in the journal are a trend to look
@@ -49,7 +49,7 @@ export const DAY_SECONDS = 86_400;
 
 type RuleLike = Pick<AlertRule, 'name' | 'priority' | 'op' | 'threshold' | 'for'>;
 
-/** The plan's rule by name (the plan is the authority), else the seed's values. */
+/** The plan's rule by name (the plan is the authority), else the Genesis monitoring plan's values. */
 export function ruleFor(plan: Plan, name: string): RuleLike {
   const rule = plan.alerts.find((a) => a.name === name);
   if (rule) return rule;

@@ -43,7 +43,7 @@ function triggerFrom(name: string, what: string, x: Extreme, limit: string): Fin
   });
 }
 
-/** The seed's "escalate to the incident commander if …", computed: P1, straight to the commander. */
+/** The Genesis monitoring plan's "escalate to the incident commander if …", computed: P1, straight to the commander. */
 export function manualTriggers(j: Judgement): void {
   const { manualTriggers: mt } = j.plan;
   const { observation, roles } = j;
