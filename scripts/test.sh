@@ -3,8 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/provision-temporal.sh
-echo "typecheck, lint, workflow bundle" >&2
+echo "typecheck, build, lint, workflow bundle" >&2
 npx tsc --noEmit -p tsconfig.json
+# The CLI tests run bin/deploywatch.js, which runs the compiled dist/.
+npm run build
 npx eslint .
 npx tsx scripts/check-workflow-bundle.ts
 node --import tsx --test --test-reporter=spec "$@" test/*.test.ts
