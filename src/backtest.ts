@@ -1,5 +1,6 @@
 // Backtest: the whole plan against history already in a Prometheus, on the time-skipping server.
 // Checks evaluate at deployed-at + offset; the workflow's clock starts at its own start time.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
@@ -57,7 +58,7 @@ async function settledIncident(env: TestWorkflowEnvironment, reported: IncidentS
       return latest;
     }
     if (latest.status === 'resolved' || latest.timeline.some((t) => FIRST_STEP_EVENTS.test(t.event))) return latest;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return latest;
 }
