@@ -116,12 +116,17 @@ export const alertSchema = z
   });
 export type AlertRule = z.infer<typeof alertSchema>;
 
-const sloSchema = z.strictObject({
+/** What every SLO row has: a named PromQL series in a unit, at a priority. */
+const sloSeries = {
   id: name,
   title: name,
   priority: z.enum(PRIORITIES),
   expr: name,
   unit: z.enum(UNITS),
+};
+
+const sloSchema = z.strictObject({
+  ...sloSeries,
   op: z.enum(COMPARATORS),
   target: z.number(),
   window: duration,
@@ -131,11 +136,7 @@ const sloSchema = z.strictObject({
 export type Slo = z.infer<typeof sloSchema>;
 
 const levelsSchema = z.strictObject({
-  id: name,
-  title: name,
-  priority: z.enum(PRIORITIES),
-  expr: name,
-  unit: z.enum(UNITS),
+  ...sloSeries,
   /** 'above' when larger is worse (latency, CPU), 'below' when smaller is worse (throughput). */
   worse: z.enum(['above', 'below']),
   baseline: z.number().optional(),

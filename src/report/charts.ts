@@ -23,32 +23,15 @@ export function chartsOf(input: ReportInput): ReportChart[] {
   const passLines = line('critical/test-pass-rate');
   const passValues = [...passLines.flatMap((l) => l.points.map(([, v]) => v)), ...runs.map((r) => r.value), criteria.testPassRatePercent];
   const resources = series.lines.filter((l) => l.key.startsWith('resources/'));
-  const errorLines = line('critical/error-rate');
-  const p95Lines = line('critical/p95-latency');
   const worstOf = `worst ${criteria.measurementWindow} window in each ${formatDuration(series.stepSeconds)}`;
+  // A critical SLO against its limit, from zero up.
+  const limitChart = (id: 'error-rate' | 'p95-latency', title: string, unit: 'ratio' | 'seconds', limit: number): ReportChart => {
+    const lines = line(`critical/${id}`);
+    return { id, title: `${title} (${worstOf})`, unit, lines, threshold: { value: limit, label: `limit ${formatValue(limit, unit)}` }, yMin: 0, yMax: null, markers: [], note: note(lines) };
+  };
   return [
-    {
-      id: 'error-rate',
-      title: `Error rate (${worstOf})`,
-      unit: 'ratio',
-      lines: errorLines,
-      threshold: { value: criteria.errorRateRatio, label: `limit ${formatValue(criteria.errorRateRatio, 'ratio')}` },
-      yMin: 0,
-      yMax: null,
-      markers: [],
-      note: note(errorLines),
-    },
-    {
-      id: 'p95-latency',
-      title: `P95 latency (${worstOf})`,
-      unit: 'seconds',
-      lines: p95Lines,
-      threshold: { value: criteria.p95LatencySeconds, label: `limit ${formatValue(criteria.p95LatencySeconds, 'seconds')}` },
-      yMin: 0,
-      yMax: null,
-      markers: [],
-      note: note(p95Lines),
-    },
+    limitChart('error-rate', 'Error rate', 'ratio', criteria.errorRateRatio),
+    limitChart('p95-latency', 'P95 latency', 'seconds', criteria.p95LatencySeconds),
     {
       id: 'test-pass-rate',
       title: `Test pass rate (${worstOf}; dots: the monitor’s own test runs)`,
