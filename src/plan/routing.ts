@@ -43,6 +43,11 @@ export interface Route {
   email: boolean;
 }
 
+/** The environment variable a Slack channel's webhook URL is read from. */
+export function slackWebhookEnv(channels: Plan['channels'], channel: string): string {
+  return channels.slackWebhookEnv[channel] ?? 'DEPLOYWATCH_SLACK_WEBHOOK';
+}
+
 export function routeFor(channels: Plan['channels'], priority: Priority): Route {
   const slack = channels.slack[priority];
   return {

@@ -1,7 +1,7 @@
 // Business-as-usual monitoring after graduation, started by Temporal Schedules (see activities/bau.ts).
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { routeFor } from '../plan/routing.js';
+import { routeFor, slackWebhookEnv } from '../plan/routing.js';
 import type { BauInput } from '../plan/bau.js';
 import { ACTIVITY_OPTIONS } from '../temporal/activity-options.js';
 
@@ -12,7 +12,7 @@ async function post(input: BauInput, text: string): Promise<void> {
   for (const channel of routeFor(input.channels, 'P3').slack) {
     await notifySlack({
       channel,
-      webhookEnv: input.channels.slackWebhookEnv[channel] ?? 'DEPLOYWATCH_SLACK_WEBHOOK',
+      webhookEnv: slackWebhookEnv(input.channels, channel),
       notification: {
         incidentId: `bau-${input.service}-${input.kind}`,
         deploymentId: input.deploymentId,

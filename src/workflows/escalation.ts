@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { escalationSteps, isCritical, isSystemWideOutage, recheckMinutes, ROLES, serviceDownAlert, type EscalationStep } from '../plan/escalation.js';
-import { routeFor, type Notification } from '../plan/routing.js';
+import { routeFor, slackWebhookEnv, type Notification } from '../plan/routing.js';
 import { ACTIVITY_OPTIONS, ERROR_TYPES } from '../temporal/activity-options.js';
 import { parseDurationSeconds } from '../plan/duration.js';
 import { channelBrokenSignal, evidenceSignal, incidentAckSignal, incidentQuery, incidentReportSignal, incidentResolveSignal, notificationsQuery, systemWideSignal } from './messages.js';
@@ -265,7 +265,7 @@ class Escalation {
       targets.push({
         channel: 'slack',
         target: slack,
-        call: () => notify.notifySlack({ channel: slack, webhookEnv: channels.slackWebhookEnv[slack] ?? 'DEPLOYWATCH_SLACK_WEBHOOK', notification: n }),
+        call: () => notify.notifySlack({ channel: slack, webhookEnv: slackWebhookEnv(channels, slack), notification: n }),
       });
     }
     // Notices follow the priority's route; a page reaches on-call through PagerDuty whatever the

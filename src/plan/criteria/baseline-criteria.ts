@@ -2,8 +2,9 @@
 // resources stable (no growth trend).
 import type { LevelSlo } from '../schema.js';
 import type { CriterionResult } from './result.js';
-import { MIN_COVERAGE, sloKey, type CriteriaEvidence } from './evidence.js';
-import { iso, collapse, points, type Point, type Worse } from './series.js';
+import { type CriteriaEvidence, MIN_COVERAGE, sloKey } from './evidence.js';
+import { iso } from '../duration.js';
+import { collapse, type Point, points, type Worse } from './series.js';
 import { describeValue, roundPercent, signed, trimNumber } from './units.js';
 import { trend } from './trend.js';
 import { inconclusive } from './sustained.js';

@@ -36,7 +36,6 @@ export const MIN_COVERAGE = 0.9;
 /** A trend needs at least this many points. */
 export const MIN_TREND_POINTS = 3;
 
-export const DAY_SECONDS = 86_400;
 
 export function sloKey(group: SloGroup, id: string): string {
   return `${group}/${id}`;

@@ -1,7 +1,8 @@
 // One query's samples over the window, collapsed to one value per grid step (the worst of the
 // series), and the runs and spans a criterion's detail names.
 import type { Sample, SeriesSamples } from '../breaches.js';
-import { windowGrid, type WindowData, type WindowGrid } from './evidence.js';
+import { iso } from '../duration.js';
+import { type WindowData, windowGrid, type WindowGrid } from './evidence.js';
 
 export type Worse = 'above' | 'below';
 
@@ -17,7 +18,6 @@ export interface Collapsed {
   present: number;
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** `keepInfinite`: a +Inf P95 (beyond the largest bucket) is a breach, not missing data; averages drop it. */
 export function collapse(data: WindowData & { series: SeriesSamples[] }, from: string, to: string, worse: Worse, keepInfinite = false): Collapsed {

@@ -1,9 +1,9 @@
 // The criteria about the service and the monitor's own record: test pass rate, error rate, p95
 // latency, uptime, no unresolved P1, zero rollbacks.
-import { formatDuration } from '../duration.js';
+import { formatDuration, iso } from '../duration.js';
 import type { CriterionResult } from './result.js';
-import { sloKey, type CriteriaEvidence, type TestRun } from './evidence.js';
-import { collapse, iso, points, runs, spansText } from './series.js';
+import { type CriteriaEvidence, sloKey, type TestRun } from './evidence.js';
+import { collapse, points, runs, spansText } from './series.js';
 import { convertUnit, describeValue, type Unit } from './units.js';
 import { everyWindow, findSlo, fromSustained, inconclusive, inWindow, judgeSustained, type SustainedSpec } from './sustained.js';
 

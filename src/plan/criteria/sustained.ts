@@ -1,11 +1,11 @@
 // A criterion that must hold in every measurement window: which windows breached, and the
 // result when there is not enough data to say.
 import type { Sample } from '../breaches.js';
-import { formatDuration } from '../duration.js';
+import { formatDuration, iso } from '../duration.js';
 import type { Slo } from '../schema.js';
 import type { CriterionId, CriterionResult } from './result.js';
-import { sloKey, type CriteriaEvidence } from './evidence.js';
-import { collapse, iso, points, runs, spansText, type Worse } from './series.js';
+import { type CriteriaEvidence, sloKey } from './evidence.js';
+import { collapse, points, runs, spansText, type Worse } from './series.js';
 import { convertUnit, describeValue, type Unit } from './units.js';
 
 export function inconclusive(base: Pick<CriterionResult, 'id' | 'title' | 'threshold'>, detail: string, partial: Partial<CriterionResult> = {}): CriterionResult {

@@ -1,6 +1,7 @@
 // A robust linear trend (iteratively reweighted least squares with Tukey's bisquare), so one
 // spike does not make a resource look as if it grows.
-import { DAY_SECONDS, MIN_TREND_POINTS } from './evidence.js';
+import { DAY_SECONDS } from '../duration.js';
+import { MIN_TREND_POINTS } from './evidence.js';
 import { median } from '../anomaly.js';
 
 export interface Trend {

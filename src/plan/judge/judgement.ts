@@ -45,7 +45,6 @@ export const MAX_TRACKED_TESTS = 20;
 export const MAX_RUNS_PER_TEST = 96;
 
 
-export const DAY_SECONDS = 86_400;
 
 type RuleLike = Pick<AlertRule, 'name' | 'priority' | 'op' | 'threshold' | 'for'>;
 

@@ -1,10 +1,10 @@
 // Findings from the JUnit-reporting commands: pass rates, suites that stopped reporting, and tests
 // that fail now and then.
 import { isBreaching } from '../breaches.js';
-import { parseDurationSeconds } from '../duration.js';
+import { DAY_SECONDS, parseDurationSeconds } from '../duration.js';
 import type { Plan } from '../schema.js';
 import type { TestOutcomes } from './history.js';
-import { alertFinding, DAY_SECONDS, fmt, Judgement, MAX_RUNS_PER_TEST, MAX_TRACKED_TESTS, names, ruleFor } from './judgement.js';
+import { alertFinding, fmt, Judgement, MAX_RUNS_PER_TEST, MAX_TRACKED_TESTS, names, ruleFor } from './judgement.js';
 
 /** The monitor judges its own JUnit runs, with the plan's TestPassRateLow/Degrading thresholds. */
 export function testPassRates(j: Judgement): void {

@@ -4,7 +4,7 @@ import { log, metricMeter, proxyActivities, setCurrentDetails, upsertSearchAttri
 import type { Activities } from '../../activities/index.js';
 import { PRIORITIES } from '../../plan/priorities.js';
 import type { CheckpointResult, Health } from '../../plan/results.js';
-import { routeFor } from '../../plan/routing.js';
+import { routeFor, slackWebhookEnv } from '../../plan/routing.js';
 import type { Checkpoint } from '../../plan/schedule.js';
 import { ACTIVITY_OPTIONS } from '../../temporal/activity-options.js';
 import type { MonitorStatus } from '../messages.js';
@@ -97,7 +97,7 @@ export function post(run: MonitorRun, kind: string, text: string): void {
     const sent = notify
       .notifySlack({
         channel,
-        webhookEnv: plan.channels.slackWebhookEnv[channel] ?? 'DEPLOYWATCH_SLACK_WEBHOOK',
+        webhookEnv: slackWebhookEnv(plan.channels, channel),
         notification: {
           incidentId: `${run.workflowId}/${kind}`,
           deploymentId: deployment.id,
