@@ -39,14 +39,18 @@ function missingClient(): Client {
 export function createActivities(deps: ActivityDeps) {
   const { logger } = deps;
   const env = deps.env ?? process.env;
+  // The criteria and the report throw when Prometheus is down, and Temporal's retry policy
+  // retries them: their client tries once, rather than three times per attempt. The others
+  // report Prometheus being down in their result, so the client's own retries are their only ones.
   const prometheusClient = prometheusClientFactory({ logger });
+  const retriedByTemporal = prometheusClientFactory({ logger, attempts: 1 });
   return {
     runCheckpoint: createCheckpointActivity({ logger, prometheusClient }),
     recheckAlert: createRecheckActivity({ prometheusClient }),
     rollback: createRollbackActivity({ env }),
     scanAlerts: createScanActivity({ prometheusClient }),
-    evaluateCriteria: createCriteriaActivity({ logger, prometheusClient }),
-    writeHandoffReport: createReportActivity({ logger, prometheusClient }),
+    evaluateCriteria: createCriteriaActivity({ logger, prometheusClient: retriedByTemporal }),
+    writeHandoffReport: createReportActivity({ logger, prometheusClient: retriedByTemporal }),
     triage: createTriageActivity({ prometheusClient }),
     ensureBauSchedules: createBauActivity({ client: deps.client ?? missingClient, taskQueue: deps.taskQueue ?? TASK_QUEUE }),
     ...countNotifications(createNotifyActivities({ logger, env, pagerdutyUrl: deps.pagerdutyUrl, dispatcher: deps.dispatcher })),
