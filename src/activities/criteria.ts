@@ -1,5 +1,5 @@
 // The success criteria's Prometheus side: each SLO expression over the whole window, one point per
-// measurement window, handed to the pure judge (plan/criteria.ts) with the monitor's own record.
+// measurement window, handed to the pure judge (plan/criteria/) with the monitor's own record.
 import { parser } from '@prometheus-io/lezer-promql';
 import type { Logger } from 'pino';
 import {

@@ -98,7 +98,7 @@ export interface Anomaly {
   score: number;
 }
 
-/** What the checkpoint activity saw; the workflow judges it (plan/judge.ts). */
+/** What the checkpoint activity saw; the workflow judges it (plan/judge/). */
 export interface Observation {
   commands: CommandResult[];
   alerts: AlertObservation[];
