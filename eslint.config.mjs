@@ -30,4 +30,23 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Layering: the pure plan model, the report and the activities sit below the workflows and never
+    // reach up into them, not even for a type (a type import is how the old cycles began).
+    files: ['src/plan/**/*.ts', 'src/report/**/*.ts', 'src/activities/**/*.ts', 'src/render/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows', '**/workflows/*', '**/workflows/**'],
+              message: 'plan/, report/, render/ and activities/ sit below workflows/: move what both need down into plan/.',
+              allowTypeImports: false,
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

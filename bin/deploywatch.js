@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so the package works without a build step.
-require('tsx/cjs');
-const { main } = require('../src/cli/main.ts');
+// Runs the compiled CLI: `npm run build` writes dist/, and `prepare` runs it on install.
+const { main } = require('../dist/cli/main.js');
 main(process.argv).then((code) => process.exit(code));

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import { REPO_ROOT } from '../src/temporal/binaries.js';
-import { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
+import { deploymentMonitor } from '../src/workflows/deployment-monitor/index.js';
 import { signOffSignal, statusQuery } from '../src/workflows/messages.js';
 import { genesisHistory } from '../test/support/genesis-history.js';
 import { withFixtureCommands } from '../test/support/plans.js';

@@ -4,8 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/provision-temporal.sh
 npx tsx scripts/provision-tools.ts --chromium
-echo "typecheck, lint, workflow bundle" >&2
+echo "typecheck, build, lint, workflow bundle" >&2
 npx tsc --noEmit -p tsconfig.json
+# The CLI tests run bin/deploywatch.js, which runs the compiled dist/.
+npm run build
 npx eslint .
 npx tsx scripts/check-workflow-bundle.ts
 # Every test sets its own timeout; --test-timeout is the ceiling for one that forgets (a hang would

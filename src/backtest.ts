@@ -1,5 +1,6 @@
 // Backtest: the whole plan against history already in a Prometheus, on the time-skipping server.
 // Checks evaluate at deployed-at + offset; the workflow's clock starts at its own start time.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
@@ -8,8 +9,11 @@ import { createActivities } from './activities/index.js';
 import type { Plan } from './plan/schema.js';
 import { testServerPath } from './temporal/binaries.js';
 import { WORKFLOWS_PATH } from './worker.js';
-import { deploymentMonitor } from './workflows/deployment-monitor.js';
-import { incidentQuery, monitorWorkflowId, statusQuery, type IncidentSummary, type Outcome } from './workflows/messages.js';
+import { deploymentMonitor } from './workflows/deployment-monitor/index.js';
+import { incidentQuery, statusQuery } from './workflows/messages.js';
+import { monitorWorkflowId } from './temporal/ids.js';
+import type { IncidentSummary } from './plan/records.js';
+import type { Outcome } from './workflows/inputs.js';
 import { SEARCH_ATTRIBUTES } from './workflows/search-attributes.js';
 
 export interface BacktestOptions {
@@ -54,7 +58,7 @@ async function settledIncident(env: TestWorkflowEnvironment, reported: IncidentS
       return latest;
     }
     if (latest.status === 'resolved' || latest.timeline.some((t) => FIRST_STEP_EVENTS.test(t.event))) return latest;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return latest;
 }

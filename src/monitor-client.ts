@@ -1,8 +1,10 @@
 // Starting and reading monitors from the outside (CLI, deploy pipelines, demo, tests).
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Plan } from './plan/schema.js';
-import { deploymentMonitor } from './workflows/deployment-monitor.js';
-import { monitorWorkflowId, TASK_QUEUE, type Deployment, type MonitorInput } from './workflows/messages.js';
+import { deploymentMonitor } from './workflows/deployment-monitor/index.js';
+import { monitorWorkflowId, TASK_QUEUE } from './temporal/ids.js';
+import type { Deployment } from './plan/records.js';
+import type { MonitorInput } from './workflows/inputs.js';
 import { deploymentIdKey, serviceKey } from './workflows/search-attributes.js';
 
 export interface StartResult {

@@ -6,7 +6,7 @@ import { createActivities } from './activities/index.js';
 import { withEmbeddedBridge } from './bridge/main.js';
 import { createLogger, temporalLogger } from './logger.js';
 import { connectWorkerConnection } from './temporal/connection.js';
-import { TASK_QUEUE } from './workflows/messages.js';
+import { TASK_QUEUE } from './temporal/ids.js';
 
 export interface WorkerOptions {
   connection: NativeConnection;

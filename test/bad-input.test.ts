@@ -20,20 +20,10 @@ import { createBridge, type Bridge, type BridgeAnswer } from '../src/bridge/serv
 import { startMonitor } from '../src/monitor-client.js';
 import { DEFAULT_PLAN_PATH, formatPath, loadPlanFile, parsePlan, PlanError, PlanFileError } from '../src/plan/load.js';
 import { planSchema, type Plan } from '../src/plan/schema.js';
-import type { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
-import {
-  acknowledgeSignal,
-  alertNotificationSignal,
-  escalateSignal,
-  incidentQuery,
-  incidentWorkflowId,
-  resolveSignal,
-  rollbackSignal,
-  signOffSignal,
-  statusQuery,
-  type IncidentSummary,
-  type MonitorStatus,
-} from '../src/workflows/messages.js';
+import type { deploymentMonitor } from '../src/workflows/deployment-monitor/index.js';
+import { acknowledgeSignal, alertNotificationSignal, escalateSignal, incidentQuery, type MonitorStatus, resolveSignal, rollbackSignal, signOffSignal, statusQuery } from '../src/workflows/messages.js';
+import { incidentWorkflowId } from '../src/temporal/ids.js';
+import type { IncidentSummary } from '../src/plan/records.js';
 import { newToken, webhookAlert, webhookPayload, withoutChannels } from './support/alerts.js';
 import { withFixtureCommands } from './support/plans.js';
 import { freePort } from './support/prometheus.js';

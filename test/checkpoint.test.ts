@@ -8,7 +8,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { createCheckpointActivity, type CheckpointInput } from '../src/activities/checkpoint.js';
 import { createPrometheusClient } from '../src/activities/prometheus.js';
-import { emptyHistory, judgeCheckpoint, type JudgeHistory } from '../src/plan/judge.js';
+import { emptyHistory, judgeCheckpoint, type JudgeHistory } from '../src/plan/judge/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import type { CheckpointResult, Observation } from '../src/plan/results.js';
 import { buildSchedule, type Checkpoint } from '../src/plan/schedule.js';

@@ -229,8 +229,8 @@ test('dependencies exist; the worker and bridge wait for the namespace and searc
     assert.equal(dependsOn(service(name))['temporal-setup'], 'service_completed_successfully');
     assert.equal(service(name).environment?.TEMPORAL_ADDRESS, `temporal:${listenPort('temporal')}`);
   }
-  assert.deepEqual(service('worker').command, ['npx', 'tsx', 'src/worker.ts']);
-  assert.deepEqual(service('bridge').command, ['npx', 'tsx', 'src/bridge/main.ts']);
+  assert.deepEqual(service('worker').command, ['node', 'dist/worker.js']);
+  assert.deepEqual(service('bridge').command, ['node', 'dist/bridge/main.js']);
 });
 
 test('the worker receives every secret variable the plan names for its channels', { timeout: 60_000 }, () => {
@@ -243,9 +243,9 @@ test('the worker receives every secret variable the plan names for its channels'
   for (const name of names) assert.equal(env[name], `\${${name}:-}`, `worker passes ${name} through`);
 });
 
-test('the image: node:20-slim, installed with npm ci, run through tsx', { timeout: 60_000 }, async () => {
+test('the image: node:20-slim, installed with npm ci, runs the compiled JavaScript', { timeout: 60_000 }, async () => {
   const dockerfile = await text('Dockerfile');
   assert.match(dockerfile, /^FROM node:20-slim$/m);
   assert.match(dockerfile, /^RUN npm ci\b/m);
-  assert.match(dockerfile, /"tsx"/);
+  assert.match(dockerfile, /"dist\/worker\.js"/);
 });

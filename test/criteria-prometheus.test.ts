@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCriteriaActivity, hasRangeSelector, windowedExpr } from '../src/activities/criteria.js';
 import { createPrometheusClient } from '../src/activities/prometheus.js';
-import type { CriterionId, CriterionResult } from '../src/plan/criteria.js';
+import type { CriterionId, CriterionResult } from '../src/plan/criteria/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import type { Plan } from '../src/plan/schema.js';
 import { genesisHistory, type GenesisHistoryOptions } from './support/genesis-history.js';

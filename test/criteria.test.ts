@@ -12,10 +12,10 @@ import {
   type CriterionId,
   type CriterionResult,
   type WindowData,
-} from '../src/plan/criteria.js';
+} from '../src/plan/criteria/index.js';
 import type { SeriesSamples } from '../src/plan/breaches.js';
 import { planSchema, type Plan } from '../src/plan/schema.js';
-import type { IncidentSummary } from '../src/workflows/messages.js';
+import type { IncidentSummary } from '../src/plan/records.js';
 
 const H = 3600;
 const FROM = Date.UTC(2025, 9, 20) / 1000;

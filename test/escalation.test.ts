@@ -7,14 +7,9 @@ import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import type { Plan, Priority } from '../src/plan/schema.js';
 import { incidentEscalation } from '../src/workflows/escalation.js';
-import {
-  incidentAckSignal,
-  incidentQuery,
-  incidentResolveSignal,
-  notificationsQuery,
-  type EscalationInput,
-  type NotificationRecord,
-} from '../src/workflows/messages.js';
+import { incidentAckSignal, incidentQuery, incidentResolveSignal, notificationsQuery } from '../src/workflows/messages.js';
+import type { EscalationInput } from '../src/workflows/inputs.js';
+import type { NotificationRecord } from '../src/plan/records.js';
 import { withFixtureCommands } from './support/plans.js';
 import { teardown, withWorker } from './support/harness.js';
 import { timeSkippingEnv } from './support/temporal.js';

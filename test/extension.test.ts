@@ -17,7 +17,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
 import type { Plan } from '../src/plan/schema.js';
-import { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
+import { deploymentMonitor } from '../src/workflows/deployment-monitor/index.js';
 import { resolveSignal, signOffSignal, statusQuery, type MonitorStatus } from '../src/workflows/messages.js';
 import { teardown, withWorker } from './support/harness.js';
 import { startLiveGenesis, type LiveGenesis } from './support/live-genesis.js';

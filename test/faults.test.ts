@@ -19,16 +19,9 @@ import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
 import { startMonitor } from '../src/monitor-client.js';
 import type { Plan } from '../src/plan/schema.js';
-import type { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
-import {
-  escalateSignal,
-  notificationsQuery,
-  resolveSignal,
-  statusQuery,
-  type MonitorStatus,
-  type NotificationRecord,
-  type WindowVerdict,
-} from '../src/workflows/messages.js';
+import type { deploymentMonitor } from '../src/workflows/deployment-monitor/index.js';
+import { escalateSignal, type MonitorStatus, notificationsQuery, resolveSignal, statusQuery } from '../src/workflows/messages.js';
+import type { NotificationRecord, WindowVerdict } from '../src/plan/records.js';
 import { startLiveGenesis, type LiveGenesis } from './support/live-genesis.js';
 import { finishWindow, statusOf, type MonitorHandle } from './support/monitors.js';
 import { freePort } from './support/prometheus.js';

@@ -1,7 +1,7 @@
 // The judge against hand-built observations, with the real default plan.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyHistory, judgeCheckpoint, type JudgeHistory } from '../src/plan/judge.js';
+import { emptyHistory, judgeCheckpoint, type JudgeHistory } from '../src/plan/judge/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import type { AlertObservation, CheckpointResult, CommandResult, Observation, SloReading } from '../src/plan/results.js';
 import { buildSchedule, type Checkpoint } from '../src/plan/schedule.js';

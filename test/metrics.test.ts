@@ -7,7 +7,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
-import { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
+import { deploymentMonitor } from '../src/workflows/deployment-monitor/index.js';
 import { escalateSignal, statusQuery } from '../src/workflows/messages.js';
 import { freePort } from './support/prometheus.js';
 import { withFixtureCommands } from './support/plans.js';

@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
-import { deploymentMonitor } from '../src/workflows/deployment-monitor.js';
+import { deploymentMonitor } from '../src/workflows/deployment-monitor/index.js';
 import { signOffSignal, statusQuery } from '../src/workflows/messages.js';
 import { genesisHistory } from './support/genesis-history.js';
 import { withFixtureCommands } from './support/plans.js';

@@ -14,7 +14,7 @@ import {
   scrub,
   urlSecrets,
   type NotifyDeps,
-} from '../src/activities/notify.js';
+} from '../src/activities/notify/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import { notifyTargets, routeFor, type Notification } from '../src/plan/routing.js';
 import type { Plan } from '../src/plan/schema.js';
@@ -213,7 +213,7 @@ describe('PagerDuty', () => {
     assert.deepEqual(['P0', 'P1', 'P2', 'P3', 'P4'].map((p) => severity(p as Notification['priority'])), [
       'critical',
       'critical',
-      'error',
+      'warning',
       'warning',
       'info',
     ]);

@@ -12,9 +12,10 @@ import { stringify } from 'yaml';
 import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import type { Plan } from '../src/plan/schema.js';
-import { escalateSignal, monitorWorkflowId, rollbackSignal, statusQuery, TASK_QUEUE, } from '../src/workflows/messages.js';
-import { teardown, withWorker } from './support/harness.js';
+import { escalateSignal, rollbackSignal, statusQuery } from '../src/workflows/messages.js';
+import { monitorWorkflowId, TASK_QUEUE } from '../src/temporal/ids.js';
 import { devServerEnv } from './support/temporal.js';
+import { teardown, withWorker } from './support/harness.js';
 import { withFixtureCommands } from './support/plans.js';
 
 const run = promisify(execFile);

@@ -43,7 +43,7 @@ test('the guard works: an unpatched change to running workflow code is a determi
   await rm(mutant, { recursive: true, force: true });
   await mkdir(mutant, { recursive: true });
   await cp(resolve(__dirname, '..', 'src'), join(mutant, 'src'), { recursive: true });
-  const file = join(mutant, 'src', 'workflows', 'deployment-monitor.ts');
+  const file = join(mutant, 'src', 'workflows', 'deployment-monitor', 'checkpoint-loop.ts');
   const source = await readFile(file, 'utf8');
   const anchor = "    record.status = 'running';";
   assert.ok(source.includes(anchor), 'the mutation point exists');

@@ -11,9 +11,10 @@ import pino from 'pino';
 import { stringify } from 'yaml';
 import { createActivities } from '../src/activities/index.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
-import { monitorWorkflowId, statusQuery, TASK_QUEUE } from '../src/workflows/messages.js';
-import { teardown, withWorker } from './support/harness.js';
+import { monitorWorkflowId, TASK_QUEUE } from '../src/temporal/ids.js';
+import { statusQuery } from '../src/workflows/messages.js';
 import { devServerEnv } from './support/temporal.js';
+import { teardown, withWorker } from './support/harness.js';
 import { withFixtureCommands } from './support/plans.js';
 
 const run = promisify(execFile);

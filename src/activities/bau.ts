@@ -2,8 +2,9 @@
 import { Client, ScheduleAlreadyRunning, type ScheduleOptions } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Plan } from '../plan/schema.js';
-import type { Deployment } from '../workflows/messages.js';
-import type { BauInput } from '../workflows/bau.js';
+import { ERROR_TYPES } from '../temporal/activity-options.js';
+import type { Deployment } from '../plan/records.js';
+import type { BauInput } from '../plan/bau.js';
 
 export interface BauSchedulesInput {
   deployment: Deployment;
@@ -49,7 +50,7 @@ export function createBauActivity(deps: { client: () => Client; taskQueue: strin
       } catch (err) {
         if (grpcCode(err) === GRPC_UNIMPLEMENTED) {
           // A server without Schedules (the time-skipping test server): retrying cannot help.
-          throw ApplicationFailure.nonRetryable('this Temporal server does not support Schedules', 'SchedulesUnsupported');
+          throw ApplicationFailure.nonRetryable('this Temporal server does not support Schedules', ERROR_TYPES.schedulesUnsupported);
         }
         if (!(err instanceof ScheduleAlreadyRunning)) throw err;
         // A later graduation of the same service takes over the schedule with its own settings.

@@ -11,7 +11,7 @@ import type { CommandResult, Observation } from '../plan/results.js';
 import { classifyLogLine, runCommand } from './commands.js';
 import { parseJUnit } from './junit.js';
 import { observePrometheus, type PrometheusObservation } from './observe-prometheus.js';
-import { createPrometheusClient, type AlertQuery, type PrometheusClient } from './prometheus.js';
+import { prometheusClientFactory, type AlertQuery, type PrometheusClientFactory } from './prometheus.js';
 import { pushTestMetrics } from './pushgateway.js';
 
 export interface CheckpointInput {
@@ -39,7 +39,7 @@ export interface CheckpointDeps {
   logger: Logger;
   dispatcher?: Dispatcher;
   /** Tests may point the activity at a client with short timeouts. */
-  prometheusClient?: (url: string) => PrometheusClient;
+  prometheusClient?: PrometheusClientFactory;
 }
 
 /** Well inside the workflow's 60 s heartbeat timeout. */
@@ -76,8 +76,7 @@ async function runWithJUnit(id: string, spec: CommandSpec, input: CheckpointInpu
 }
 
 export function createCheckpointActivity(deps: CheckpointDeps) {
-  const clientFor =
-    deps.prometheusClient ?? ((url: string) => createPrometheusClient({ baseUrl: url, logger: deps.logger, dispatcher: deps.dispatcher }));
+  const clientFor = deps.prometheusClient ?? prometheusClientFactory({ logger: deps.logger, dispatcher: deps.dispatcher });
 
   return async function runCheckpoint(input: CheckpointInput): Promise<Observation> {
     const started = Date.now();

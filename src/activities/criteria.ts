@@ -1,5 +1,5 @@
 // The success criteria's Prometheus side: each SLO expression over the whole window, one point per
-// measurement window, handed to the pure judge (plan/criteria.ts) with the monitor's own record.
+// measurement window, handed to the pure judge (plan/criteria/) with the monitor's own record.
 import { parser } from '@prometheus-io/lezer-promql';
 import type { Logger } from 'pino';
 import {
@@ -11,11 +11,11 @@ import {
   type CriterionResult,
   type TestRun,
   type WindowData,
-} from '../plan/criteria.js';
+} from '../plan/criteria/index.js';
 import { parseDurationSeconds } from '../plan/duration.js';
 import type { Plan } from '../plan/schema.js';
-import type { IncidentSummary, RollbackRecord } from '../workflows/messages.js';
-import { createPrometheusClient, PrometheusQueryError, type PrometheusClient } from './prometheus.js';
+import type { IncidentSummary, RollbackRecord } from '../plan/records.js';
+import { prometheusClientFactory, PrometheusQueryError, type PrometheusClient, type PrometheusClientFactory } from './prometheus.js';
 
 export interface CriteriaInput {
   criteria: Plan['criteria'];
@@ -34,7 +34,7 @@ export interface CriteriaInput {
 }
 
 export interface CriteriaDeps {
-  prometheusClient?: (url: string) => PrometheusClient;
+  prometheusClient?: PrometheusClientFactory;
   logger?: Logger;
 }
 
@@ -101,7 +101,7 @@ export async function queryWindows(client: PrometheusClient, queries: readonly W
 }
 
 export function createCriteriaActivity(deps: CriteriaDeps = {}) {
-  const clientFor = deps.prometheusClient ?? ((url: string) => createPrometheusClient({ baseUrl: url, logger: deps.logger }));
+  const clientFor = deps.prometheusClient ?? prometheusClientFactory({ logger: deps.logger });
   return async function evaluateCriteria(input: CriteriaInput): Promise<CriterionResult[]> {
     const fromMs = Date.parse(input.from);
     const toMs = Date.parse(input.to);

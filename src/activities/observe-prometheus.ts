@@ -7,6 +7,7 @@ import type { SeriesSamples } from '../plan/breaches.js';
 import { parseDurationSeconds } from '../plan/duration.js';
 import type { AlertObservation, Anomaly, Observation, SloReading } from '../plan/results.js';
 import type { Plan } from '../plan/schema.js';
+import { ERROR_TYPES } from '../temporal/activity-options.js';
 import { criticalStatus, keySeries, levelStatus, worseDirection, worstValue, type KeySeries, type Worse } from '../plan/slos.js';
 import {
   evaluateAlerts,
@@ -235,7 +236,7 @@ export async function observePrometheus(input: ObservePrometheusInput): Promise<
     .slice(0, MAX_ANOMALIES)
     .sort((a, b) => a.at.localeCompare(b.at));
 
-  const unavailable = down() ?? evaluations.find((e) => e.error?.type === 'PrometheusUnavailableError')?.error;
+  const unavailable = down() ?? evaluations.find((e) => e.error?.type === ERROR_TYPES.prometheusUnavailable)?.error;
   for (const failure of [...keys.map((k) => k.error), firing.error]) {
     if (failure !== undefined && !(failure instanceof PrometheusUnavailableError)) {
       logger?.warn({ error: describeError(failure).reason }, 'prometheus query failed');

@@ -1,5 +1,7 @@
 // The monitor's Prometheus client, and alert evaluation over a whole interval (no blind gaps between
 // checkpoints). Every query names its evaluation time; the worker's clock only bounds timeouts.
+import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit from 'p-limit';
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { parseDurationSeconds } from '../plan/duration.js';
@@ -11,15 +13,16 @@ import {
   type SeriesSamples,
 } from '../plan/breaches.js';
 import type { AlertRule, Comparator, Priority } from '../plan/schema.js';
+import { ERROR_TYPES } from '../temporal/activity-options.js';
 
 /** Prometheus could not answer (network, 5xx, timeout): retry later; never read as "ok". */
 export class PrometheusUnavailableError extends Error {
-  override readonly name = 'PrometheusUnavailableError';
+  override readonly name = ERROR_TYPES.prometheusUnavailable;
 }
 
 /** Prometheus rejected the query itself (bad PromQL, execution error): a plan error, not retryable. */
 export class PrometheusQueryError extends Error {
-  override readonly name = 'PrometheusQueryError';
+  override readonly name = ERROR_TYPES.prometheusQuery;
 
   constructor(
     message: string,
@@ -28,10 +31,6 @@ export class PrometheusQueryError extends Error {
     super(message);
   }
 }
-
-export const PROMETHEUS_ERROR_TYPES = ['PrometheusUnavailableError', 'PrometheusQueryError'] as const;
-/** For `nonRetryableErrorTypes` of activities that query Prometheus. */
-export const PROMETHEUS_NON_RETRYABLE_ERROR_TYPES = ['PrometheusQueryError'] as const;
 
 /** Prometheus refuses range queries over 11,000 points per series. */
 export const MAX_POINTS_PER_REQUEST = 11_000;
@@ -117,19 +116,11 @@ function describe(err: unknown): string {
   return e.code ? `${e.code}: ${message}` : message;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Builds a client per Prometheus URL (each plan names its own), with the worker's shared settings. */
+export type PrometheusClientFactory = (url: string, overrides?: Partial<Omit<PrometheusClientOptions, 'baseUrl'>>) => PrometheusClient;
+
+export function prometheusClientFactory(defaults: Omit<PrometheusClientOptions, 'baseUrl'> = {}): PrometheusClientFactory {
+  return (url, overrides) => createPrometheusClient({ ...defaults, ...overrides, baseUrl: url });
 }
 
 export function createPrometheusClient(options: PrometheusClientOptions): PrometheusClient {
@@ -193,7 +184,10 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
           throw err;
         }
         log?.warn({ path, attempt, error: err.message }, 'prometheus request failed, retrying');
-        await sleep(delay, signal);
+        // An abort rejects with its reason (the activity's cancellation), as a request does.
+        await sleep(delay, undefined, { signal }).catch((err: unknown) => {
+          throw signal?.aborted ? (signal.reason as Error) : err;
+        });
       }
     }
   }
@@ -337,16 +331,8 @@ export function planAlertQuery(rule: AlertQuery, fromMs: number, toMs: number, s
 
 /** `fn` over `items`, at most `limit` at a time, results in order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
+  const run = pLimit(Math.max(1, limit));
+  return await Promise.all(items.map((item) => run(() => fn(item))));
 }
 
 /** One result per `source: prometheus` alert, each judged over all of [fromMs, toMs]. */

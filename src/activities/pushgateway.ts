@@ -1,4 +1,4 @@
-// The monitor's own JUnit counts, pushed to a Pushgateway under the seed's metric names so the
+// The monitor's own JUnit counts, pushed to a Pushgateway under the Genesis monitoring plan's metric names so the
 // dashboards' test panels show them. Best effort: a failed push is logged, never a failed check.
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';

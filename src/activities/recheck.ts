@@ -2,7 +2,7 @@
 // for the whole auto-resolve period up to the evaluation time?
 import type { AlertRule, Plan } from '../plan/schema.js';
 import { parseDurationSeconds } from '../plan/duration.js';
-import { createPrometheusClient, evaluateAlerts, type PrometheusClient } from './prometheus.js';
+import { evaluateAlerts, prometheusClientFactory, type PrometheusClientFactory } from './prometheus.js';
 
 export interface RecheckInput {
   rule: AlertRule;
@@ -19,8 +19,8 @@ export interface RecheckResult {
   detail: string;
 }
 
-export function createRecheckActivity(deps: { prometheusClient?: (url: string) => PrometheusClient } = {}) {
-  const clientFor = deps.prometheusClient ?? ((url: string) => createPrometheusClient({ baseUrl: url }));
+export function createRecheckActivity(deps: { prometheusClient?: PrometheusClientFactory } = {}) {
+  const clientFor = deps.prometheusClient ?? prometheusClientFactory();
   return async function recheckAlert(input: RecheckInput): Promise<RecheckResult> {
     const toMs = Date.parse(input.evaluationTime);
     const [verdict] = await evaluateAlerts({

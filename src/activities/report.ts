@@ -5,7 +5,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { asyncLocalStorage } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { sloKey, windowAverages, type WindowData } from '../plan/criteria.js';
+import { sloKey, windowAverages, type WindowData } from '../plan/criteria/index.js';
 import { parseDurationSeconds } from '../plan/duration.js';
 import type { CommandResult } from '../plan/results.js';
 import { planSchema, type AlertRule, type CommandSpec, type Plan } from '../plan/schema.js';
@@ -15,6 +15,7 @@ import {
   renderJson,
   renderMarkdown,
   renderSummary,
+  reportSpan,
   type ArchiveOutcome,
   type ReportReview,
   type ReportSeries,
@@ -22,10 +23,10 @@ import {
   type SeriesLine,
   type WindowJudgement,
 } from '../report/index.js';
-import type { CheckpointRecord, Deployment, IncidentSummary, RollbackRecord } from '../workflows/messages.js';
+import type { CheckpointRecord, Deployment, IncidentSummary, RollbackRecord } from '../plan/records.js';
 import { runCommand } from './commands.js';
 import { criteriaQueries, queryWindows, windowedExpr, type WindowQuery } from './criteria.js';
-import { createPrometheusClient, type PrometheusClient } from './prometheus.js';
+import { prometheusClientFactory, type PrometheusClient, type PrometheusClientFactory } from './prometheus.js';
 
 /** About one point per 10 minutes over 48 h: enough to see a half-hour burst, small enough to draw. */
 export const MAX_CHART_POINTS = 300;
@@ -134,7 +135,7 @@ export interface HandoffReportResult {
 
 export interface ReportDeps {
   logger?: Logger;
-  prometheusClient?: (url: string) => PrometheusClient;
+  prometheusClient?: PrometheusClientFactory;
   /** The report's generation time (default: the worker's clock; it is only a label). */
   now?: () => number;
 }
@@ -150,16 +151,6 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = `${path}.tmp-${process.pid}`;
   await writeFile(temporary, text);
   await rename(temporary, path);
-}
-
-function windowOf(input: HandoffReportInput): { from: string; to: string } {
-  const first = input.verdicts[0];
-  const last = input.verdicts[input.verdicts.length - 1];
-  const lastRun = input.records.filter((r) => r.status !== 'pending').at(-1);
-  return {
-    from: first?.from ?? input.deployment.deployedAt,
-    to: last?.to ?? lastRun?.evaluationTime ?? input.deployment.deployedAt,
-  };
 }
 
 async function archiveLogs(spec: CommandSpec, dir: string, input: HandoffReportInput, window: { from: string; to: string }): Promise<CommandResult> {
@@ -189,12 +180,12 @@ function archiveOutcome(spec: CommandSpec | null, result: CommandResult | null, 
 }
 
 export function createReportActivity(deps: ReportDeps = {}) {
-  const clientFor = deps.prometheusClient ?? ((url: string) => createPrometheusClient({ baseUrl: url, logger: deps.logger }));
+  const clientFor = deps.prometheusClient ?? prometheusClientFactory({ logger: deps.logger });
   const now = deps.now ?? Date.now;
   return async function writeHandoffReport(input: HandoffReportInput): Promise<HandoffReportResult> {
     const log = deps.logger?.child({ deploymentId: input.deployment.id });
     const criteria = input.criteria ?? planSchema.shape.criteria.parse(undefined);
-    const window = windowOf(input);
+    const window = reportSpan(input, input.deployment.deployedAt);
     const dir = resolve(input.reportDir, folderName(input.deployment.id));
     const ctx = asyncLocalStorage.getStore();
     // Series first: if Prometheus is down the activity retries before anything has run or been written.

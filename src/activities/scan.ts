@@ -3,7 +3,7 @@
 import type { AlertRule, Plan } from '../plan/schema.js';
 import type { AlertObservation } from '../plan/results.js';
 import { parseDurationSeconds } from '../plan/duration.js';
-import { createPrometheusClient, evaluateAlerts } from './prometheus.js';
+import { evaluateAlerts, prometheusClientFactory, type PrometheusClientFactory } from './prometheus.js';
 
 export interface ScanInput {
   prometheus: Plan['prometheus'];
@@ -12,10 +12,11 @@ export interface ScanInput {
   to: string;
 }
 
-export function createScanActivity() {
+export function createScanActivity(deps: { prometheusClient?: PrometheusClientFactory } = {}) {
+  const clientFor = deps.prometheusClient ?? prometheusClientFactory();
   return async function scanAlerts(input: ScanInput): Promise<AlertObservation[]> {
     const verdicts = await evaluateAlerts({
-      client: createPrometheusClient({ baseUrl: input.prometheus.url }),
+      client: clientFor(input.prometheus.url),
       alerts: input.alerts.filter((a) => a.source === 'prometheus'),
       fromMs: Date.parse(input.from),
       toMs: Date.parse(input.to),

@@ -1,9 +1,9 @@
 // Automatic triage when an incident opens: the evidence an on-call engineer would collect first
-// (the seed's "Response Procedures"), attached to the incident and its pages.
+// (the Genesis monitoring plan's "Response Procedures"), attached to the incident and its pages.
 import type { CommandSpec, Plan } from '../plan/schema.js';
-import type { Evidence } from '../workflows/messages.js';
+import type { Evidence } from '../plan/records.js';
 import { runCommand } from './commands.js';
-import { createPrometheusClient } from './prometheus.js';
+import { prometheusClientFactory, type PrometheusClientFactory } from './prometheus.js';
 
 export interface TriageInput {
   alert: string;
@@ -17,10 +17,12 @@ export interface TriageInput {
 /** Evidence must stay small: it is stored in history and sent in pages. */
 const MAX_TEXT = 600;
 
-export function createTriageActivity() {
+export function createTriageActivity(deps: { prometheusClient?: PrometheusClientFactory } = {}) {
+  const clientFor = deps.prometheusClient ?? prometheusClientFactory();
   return async function triage(input: TriageInput): Promise<Evidence> {
     const evidence: Evidence = {};
-    const client = createPrometheusClient({ baseUrl: input.prometheus.url, timeoutMs: 10_000 });
+    // Triage must not hold up the first page for long.
+    const client = clientFor(input.prometheus.url, { timeoutMs: 10_000 });
     const at = Date.parse(input.evaluationTime);
     await Promise.all([
       ...Object.entries(input.commands).map(async ([id, spec]) => {

@@ -16,7 +16,7 @@ import { BRIDGE_PATH } from '../render/defaults.js';
 import { alertNotificationSignal, type BridgedAlert } from '../workflows/messages.js';
 import { describeIssues, toBridgedAlert, webhookPayloadSchema } from './alertmanager-payload.js';
 import { createBridgeMetrics, type BridgeMetrics, type RequestOutcome } from './metrics.js';
-import { routeAlerts, runningMonitorsQuery, type UnknownAlert } from './routing.js';
+import { monitorsForAlerts, runningMonitorsQuery, type UnknownAlert } from './monitor-for-alert.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -124,7 +124,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     });
 
     const groups = new Map<string, BridgedAlert[]>();
-    const routes = await routeAlerts(client, routable).catch((err: unknown) => {
+    const routes = await monitorsForAlerts(client, routable).catch((err: unknown) => {
       throw new TemporalUnavailable(`visibility lookup failed: ${(err as Error).message}`, { cause: err });
     });
     routes.forEach((route, i) => {

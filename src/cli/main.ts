@@ -5,18 +5,8 @@ import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, type Workflow
 import { loadPlanFile, DEFAULT_PLAN_PATH } from '../plan/load.js';
 import { startMonitor } from '../monitor-client.js';
 import { connectClient, connectConfig, webUiLink } from '../temporal/connection.js';
-import {
-  acknowledgeUpdate,
-  escalateSignal,
-  monitorWorkflowId,
-  resolveUpdate,
-  rollbackUpdate,
-  signOffUpdate,
-  statusQuery,
-  type ManualEscalation,
-  type MonitorStatus,
-  type SignOffRequest,
-} from '../workflows/messages.js';
+import { acknowledgeUpdate, escalateSignal, type ManualEscalation, type MonitorStatus, resolveUpdate, rollbackUpdate, type SignOffRequest, signOffUpdate, statusQuery } from '../workflows/messages.js';
+import { monitorWorkflowId } from '../temporal/ids.js';
 import { validateEscalation, validateSignOff } from '../workflows/validate.js';
 import { registerPlanCommands } from './plan-commands.js';
 

@@ -1,4 +1,4 @@
-// Unusual patterns in a series over one interval (the seed's "spikes, drops, oscillations"), with
+// Unusual patterns in a series over one interval (the Genesis monitoring plan's "spikes, drops, oscillations"), with
 // simple robust statistics: median/MAD z-scores for spikes and drops, and the sign-change rate of
 // first differences for oscillation. Pure: no I/O, no Temporal; samples as Prometheus returns them.
 import type { Sample } from './breaches.js';
@@ -41,7 +41,7 @@ export function robustStats(values: readonly number[]): { median: number; mad: n
   return { median: m, mad: median(values.map((v) => Math.abs(v - m))) };
 }
 
-const iso = (tsSeconds: number): string => new Date(tsSeconds * 1000).toISOString();
+const isoOfSeconds = (tsSeconds: number): string => new Date(tsSeconds * 1000).toISOString();
 const round = (v: number): number => Math.round(v * 1e6) / 1e6;
 
 function finite(samples: readonly Sample[]): Sample[] {
@@ -79,9 +79,9 @@ export function findSpikesAndDrops(series: string, samples: readonly Sample[], o
     while (start > 0 && points[start - 1]![0] >= from && sign * z(start - 1) >= zThreshold) start--;
     let end = index;
     while (end + 1 < points.length && sign * z(end + 1) >= zThreshold) end++;
-    const endedAt = end + 1 < points.length ? iso(points[end + 1]![0]) : null;
+    const endedAt = end + 1 < points.length ? isoOfSeconds(points[end + 1]![0]) : null;
     const value = points[index]![1];
-    out.push({ series, kind, at: iso(points[start]![0]), endedAt, value: round(value), median: round(m), score: round(sign * z(index)) });
+    out.push({ series, kind, at: isoOfSeconds(points[start]![0]), endedAt, value: round(value), median: round(m), score: round(sign * z(index)) });
   }
   return out.sort((a, b) => a.at.localeCompare(b.at));
 }
@@ -110,7 +110,7 @@ export function findOscillation(series: string, samples: readonly Sample[], opti
   return {
     series,
     kind: 'oscillation',
-    at: iso(moves[0]!.at),
+    at: isoOfSeconds(moves[0]!.at),
     endedAt: null,
     value: round(Math.max(...values) - Math.min(...values)),
     median: round(median(values)),

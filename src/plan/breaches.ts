@@ -2,6 +2,7 @@
 // `for` works, so a breach that starts and ends between two checkpoints is still found.
 // Pure: no I/O, no Temporal. Inputs are epoch ms (samples: Prometheus's epoch seconds); every
 // time in a verdict is an ISO-8601 string, as elsewhere in workflow history.
+import { iso } from './duration.js';
 import type { Comparator } from './schema.js';
 
 /** [epoch seconds, value], as Prometheus returns them (values already parsed; NaN allowed). */
@@ -125,7 +126,6 @@ function worse(a: number, b: number, op: Comparator, threshold: number): number 
 
 type Status = 'breach' | 'ok' | 'unknown';
 
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** A verdict that says nothing was learnt, e.g. when the query itself failed. */
 export function inconclusiveVerdict(input: Pick<BreachInput, 'alert' | 'fromMs' | 'toMs' | 'stepSeconds'>, reason: string): AlertVerdict {

@@ -18,6 +18,11 @@ export function parseDurationSeconds(text: string): number {
   return total;
 }
 
+export const DAY_SECONDS = 86_400;
+
+/** An epoch-milliseconds time as ISO-8601. */
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
 export function formatDuration(seconds: number): string {
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;
   if (seconds % 60 === 0) return `${seconds / 60}m`;

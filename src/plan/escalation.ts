@@ -1,5 +1,6 @@
-// The seed's "When to Escalate" and "Escalation Path" as data: who is told what, and when.
+// The Genesis monitoring plan's "When to Escalate" and "Escalation Path" as data: who is told what, and when.
 // Pure: the escalation workflow walks these steps on timers.
+import { DEFAULT_SERVICE_DOWN_ALERT } from './defaults.js';
 import type { Plan, Priority } from './schema.js';
 
 export type StepKind =
@@ -22,7 +23,7 @@ export interface EscalationStep {
 }
 
 export interface EscalationOptions {
-  /** The seed's manual-escalation triggers go straight to the incident commander. */
+  /** The Genesis monitoring plan's manual-escalation triggers go straight to the incident commander. */
   straightToCommander?: boolean;
 }
 
@@ -82,6 +83,14 @@ export function isSystemWideOutage(policy: EscalationPolicy, view: OutageView): 
     (view.serviceDownMinutes !== null && view.serviceDownMinutes >= rule.serviceDownMinutes) ||
     view.openCriticalIncidents >= rule.openCriticalIncidents
   );
+}
+
+/**
+ * The plan's service-down alert: it brings in the CTO once down past `serviceDownMinutes`, and fails
+ * the all-services-up check. Monitors started before the field existed carry plans without it.
+ */
+export function serviceDownAlert(policy: EscalationPolicy): string {
+  return (policy.systemWideOutage as Partial<EscalationPolicy['systemWideOutage']>).serviceDownAlert ?? DEFAULT_SERVICE_DOWN_ALERT;
 }
 
 export function isCritical(priority: Priority): boolean {

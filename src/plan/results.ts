@@ -29,11 +29,11 @@ export interface CommandResult {
 }
 
 /**
- * Something a checkpoint found that may open an incident: a seed alert (from Prometheus or the
- * monitor's own record) or one of the seed's manual-escalation triggers.
+ * Something a checkpoint found that may open an incident: an alert of the Genesis monitoring plan (from Prometheus or the
+ * monitor's own record) or one of the Genesis monitoring plan's manual-escalation triggers.
  */
 export interface Finding {
-  /** The seed's alert name (HighErrorRate, …) or a trigger name (PassRateBelow95, …). */
+  /** The Genesis monitoring plan's alert name (HighErrorRate, …) or a trigger name (PassRateBelow95, …). */
   alert: string;
   priority: Priority;
   kind: 'alert' | 'trigger';
@@ -86,7 +86,7 @@ export interface SloReading {
   planError?: boolean;
 }
 
-/** An unusual pattern in a key series over the interval (the seed's spikes, drops, oscillations). */
+/** An unusual pattern in a key series over the interval (the Genesis monitoring plan's spikes, drops, oscillations). */
 export interface Anomaly {
   series: string;
   kind: 'spike' | 'drop' | 'oscillation';
@@ -98,13 +98,13 @@ export interface Anomaly {
   score: number;
 }
 
-/** What the checkpoint activity saw; the workflow judges it (plan/judge.ts). */
+/** What the checkpoint activity saw; the workflow judges it (plan/judge/). */
 export interface Observation {
   commands: CommandResult[];
   alerts: AlertObservation[];
   slos: SloReading[];
   anomalies: Anomaly[];
-  /** Alerts Prometheus itself had firing at the evaluation time (the seed's "review Prometheus alerts"). */
+  /** Alerts Prometheus itself had firing at the evaluation time (the Genesis monitoring plan's "review Prometheus alerts"). */
   firingInPrometheus: string[];
   /** Set when Prometheus could not be asked at all. */
   prometheusError: string | null;

@@ -24,6 +24,18 @@ export interface Notification {
 
 export type NotifyChannel = 'slack' | 'pagerduty' | 'email';
 
+/**
+ * The Genesis monitoring plan's routing classes as a severity: P0–P1 critical, P2–P3 warning, P4
+ * info. One scale for Prometheus rule labels and PagerDuty events alike.
+ */
+export const SEVERITY: Record<Priority, 'critical' | 'warning' | 'info'> = {
+  P0: 'critical',
+  P1: 'critical',
+  P2: 'warning',
+  P3: 'warning',
+  P4: 'info',
+};
+
 export interface Route {
   /** Slack channel names (keys of `channels.slackWebhookEnv`). */
   slack: string[];
@@ -31,11 +43,10 @@ export interface Route {
   email: boolean;
 }
 
-/** Failure types of the notify activities that a retry cannot fix (for `nonRetryableErrorTypes`). */
-export const NON_RETRYABLE_NOTIFY_ERRORS = ['NotificationConfigError'] as const;
-/** Every failure type the notify activities throw: the second one is retried. */
-export const NOTIFY_ERROR_TYPES = ['NotificationConfigError', 'NotificationUnavailableError'] as const;
-export type NotifyErrorType = (typeof NOTIFY_ERROR_TYPES)[number];
+/** The environment variable a Slack channel's webhook URL is read from. */
+export function slackWebhookEnv(channels: Plan['channels'], channel: string): string {
+  return channels.slackWebhookEnv[channel] ?? 'DEPLOYWATCH_SLACK_WEBHOOK';
+}
 
 export function routeFor(channels: Plan['channels'], priority: Priority): Route {
   const slack = channels.slack[priority];

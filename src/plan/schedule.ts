@@ -18,7 +18,7 @@ export interface Checkpoint {
 
 const SECONDS_PER_HOUR = 3600;
 
-/** "T+0.25h", "T+6h", "T+48h": the seed's own notation. */
+/** "T+0.25h", "T+6h", "T+48h": the Genesis monitoring plan's own notation. */
 export function offsetLabel(offsetSeconds: number): string {
   const hours = Math.round((offsetSeconds / SECONDS_PER_HOUR) * 100) / 100;
   return `T+${hours}h`;

@@ -1,6 +1,7 @@
 // The plan file's schema: one validated document holds everything the monitoring plan defines.
 // Workflows only ever see the parsed, validated plan (type `Plan`), never the file.
 import { z } from 'zod';
+import { DEFAULT_SERVICE_DOWN_ALERT } from './defaults.js';
 import { isDuration } from './duration.js';
 
 import { PRIORITIES } from './priorities.js';
@@ -115,26 +116,27 @@ export const alertSchema = z
   });
 export type AlertRule = z.infer<typeof alertSchema>;
 
-const sloSchema = z.strictObject({
+/** What every SLO row has: a named PromQL series in a unit, at a priority. */
+const sloSeries = {
   id: name,
   title: name,
   priority: z.enum(PRIORITIES),
   expr: name,
   unit: z.enum(UNITS),
+};
+
+const sloSchema = z.strictObject({
+  ...sloSeries,
   op: z.enum(COMPARATORS),
   target: z.number(),
   window: duration,
-  /** A stricter target for one phase (the seed demands 100% availability during phase 1). */
+  /** A stricter target for one phase (the Genesis monitoring plan demands 100% availability during phase 1). */
   phaseTargets: z.record(z.string(), z.number()).default({}),
 });
 export type Slo = z.infer<typeof sloSchema>;
 
 const levelsSchema = z.strictObject({
-  id: name,
-  title: name,
-  priority: z.enum(PRIORITIES),
-  expr: name,
-  unit: z.enum(UNITS),
+  ...sloSeries,
   /** 'above' when larger is worse (latency, CPU), 'below' when smaller is worse (throughput). */
   worse: z.enum(['above', 'below']),
   baseline: z.number().optional(),
@@ -161,8 +163,13 @@ const escalationSchema = z.strictObject({
   path: z.array(z.strictObject({ role: name, afterMinutes: nonNegative })).min(1),
   responseMinutes: z.partialRecord(z.enum(PRIORITIES), positive).default({}),
   systemWideOutage: z
-    .strictObject({ serviceDownMinutes: positive, openCriticalIncidents: positive })
-    .default({ serviceDownMinutes: 15, openCriticalIncidents: 2 }),
+    .strictObject({
+      serviceDownMinutes: positive,
+      openCriticalIncidents: positive,
+      /** The alert that says the service is down (read with `serviceDownAlert()`: older plans lack it). */
+      serviceDownAlert: name.default(DEFAULT_SERVICE_DOWN_ALERT),
+    })
+    .default({ serviceDownMinutes: 15, openCriticalIncidents: 2, serviceDownAlert: DEFAULT_SERVICE_DOWN_ALERT }),
   autoResolveAfter: duration.default('10m'),
 });
 
@@ -239,7 +246,7 @@ export const planSchema = z.strictObject({
   escalation: escalationSchema,
   rollback: rollbackSchema.optional(),
   /**
-   * Automatic triage, the seed's "Response Procedures": what to gather when an incident for the
+   * Automatic triage, the Genesis monitoring plan's "Response Procedures": what to gather when an incident for the
    * alert opens (command ids from `commands`, and PromQL), attached to the incident and its pages.
    */
   triage: z

@@ -1,4 +1,4 @@
-// The SLO tables as readings: status of a value against a row, which rows are the seed's key
+// The SLO tables as readings: status of a value against a row, which rows are the Genesis monitoring plan's key
 // series, and which way each one gets worse. Pure: the checkpoint activity and the judge share it.
 import { isBreaching } from './breaches.js';
 import type { Comparator, LevelSlo, Plan, Slo } from './schema.js';
@@ -6,7 +6,7 @@ import type { SloReading } from './results.js';
 
 export type Worse = 'above' | 'below';
 
-/** The rows the seed's manual triggers and checklist assertions talk about, by role. */
+/** The rows the Genesis monitoring plan's manual triggers and checklist assertions talk about, by role. */
 export interface SloRoles {
   passRate?: Slo;
   errorRate?: Slo;
@@ -23,7 +23,7 @@ export interface KeySeries {
   worse: Worse;
   /** Deviation from the median that counts as unusual (see anomaly.ts), in the series' unit. */
   minDeviation: number;
-  /** Uptime dips are GenesisServiceDown's and the availability checks' to judge, not a pattern. */
+  /** Uptime dips are the service-down alert's and the availability checks' to judge, not a pattern. */
   anomalies: boolean;
 }
 
@@ -63,7 +63,7 @@ export function criticalStatus(slo: Slo, phaseId: string, value: number | null):
   return isBreaching(value, slo.op, targetFor(slo, phaseId)) ? 'ok' : 'breached';
 }
 
-/** The seed's tables say "warning >150ms, critical >200ms": strict comparisons. */
+/** The Genesis monitoring plan's tables say "warning >150ms, critical >200ms": strict comparisons. */
 export function levelStatus(row: LevelSlo, value: number | null): SloReading['status'] {
   if (value === null || Number.isNaN(value)) return 'no-data';
   const beyond = (limit: number): boolean => (row.worse === 'above' ? value > limit : value < limit);
@@ -81,7 +81,7 @@ function ideal(slo: Slo): number {
 }
 
 /**
- * The critical SLOs (the seed's error ratio, P95 latency, pass rate, uptime), throughput and the
+ * The critical SLOs (the Genesis monitoring plan's error ratio, P95 latency, pass rate, uptime), throughput and the
  * resources. "Unusual" starts at half the distance from a good reading to the threshold: half the
  * error budget (0.05% errors), 100 ms of P95, 1 point of pass rate, half of baseline-to-warning.
  */

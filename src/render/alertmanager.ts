@@ -17,7 +17,7 @@ export interface AlertmanagerOptions {
   pagerdutyRoutingKeyFile?: string | undefined;
   /** File holding the Slack incoming-webhook URL for #genesis-sre (default: slack_sre_webhook_url beside tokenFile). */
   slackWebhookUrlFile?: string | undefined;
-  /** Slack channel for deploywatch's own health (default: the seed's SRE team channel). */
+  /** Slack channel for deploywatch's own health (default: the Genesis monitoring plan's SRE team channel). */
   sreChannel?: string;
 }
 

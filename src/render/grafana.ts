@@ -1,10 +1,11 @@
-// The seed's Grafana dashboard (uid genesis-deployment, refresh 10s, 13 panels) from the plan. Panel
-// ids are the seed's "Dashboard Location" numbers, so "check panel 6" in a runbook finds panel 6:
+// The Genesis monitoring plan's Grafana dashboard (uid genesis-deployment, refresh 10s, 13 panels) from the plan. Panel
+// ids are the Genesis monitoring plan's "Dashboard Location" numbers, so "check panel 6" in a runbook finds panel 6:
 //   1 test pass rate · 2 error rate · 3 P95 latency · 4 service uptime      (SLO stats)
 //   5 pass rate and failing tests · 6 errors by category · 7 P95 and throughput   (trends)
 //   8 system resources · 9 HTDAG · 10 HALO · 11 AOP · 12 alerts · 13 service uptime
-// The seed lists 13 panels including alerts but numbers all 13 by metric; the alerts panel takes 12,
-// where the test-suite alerts (the rest of the seed's panel 12 category) show as they fire.
+// The Genesis monitoring plan lists 13 panels including alerts but numbers all 13 by metric; the alerts panel takes 12,
+// where the test-suite alerts (the rest of the Genesis monitoring plan's panel 12 category) show as they fire.
+import { serviceDownAlert } from '../plan/escalation.js';
 import type { AlertRule, LevelSlo, Plan, Slo } from '../plan/schema.js';
 import { GRAFANA_DATASOURCE_UID } from './defaults.js';
 
@@ -224,7 +225,7 @@ export function dashboardPanels(plan: Plan, options: DashboardOptions = {}): Pan
       'Service uptime',
       'Whether any instance answers (left) and continuous uptime of the service (right).',
       'bool',
-      [target('A', alertExpr(plan, 'GenesisServiceDown'), 'up'), target('B', `max(genesis_service_uptime_seconds{job="${job}"})`, 'continuous uptime')],
+      [target('A', alertExpr(plan, serviceDownAlert(plan.escalation)), 'up'), target('B', `max(genesis_service_uptime_seconds{job="${job}"})`, 'continuous uptime')],
       [{ color: 'red', value: null }, { color: 'green', value: 1 }],
       [rightAxis('B', 's')],
     ),

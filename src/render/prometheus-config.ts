@@ -48,7 +48,7 @@ export function prometheusConfig(plan: Plan, options: PrometheusConfigOptions = 
   };
 }
 
-/** prometheus.yml (YAML). Retention (the seed's 7 days) is a command-line flag, set in docker-compose.yml. */
+/** prometheus.yml (YAML). Retention (the Genesis monitoring plan's 7 days) is a command-line flag, set in docker-compose.yml. */
 export function renderPrometheusConfig(plan: Plan, options: PrometheusConfigOptions = {}): string {
   const doc = new Document(prometheusConfig(plan, options), { aliasDuplicateObjects: false });
   doc.commentBefore = ` ${generatedHeader('prometheus', plan.name)}`;

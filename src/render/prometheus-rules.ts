@@ -2,17 +2,9 @@
 // Prometheus fires within `for` of a breach; Alertmanager hands the alert to the bridge, and the
 // monitor opens the incident between its scheduled checkpoints.
 import { Document } from 'yaml';
+import { SEVERITY } from '../plan/routing.js';
 import type { AlertRule, Plan, Priority } from '../plan/schema.js';
 import { DEPLOYWATCH_JOBS, generatedHeader } from './defaults.js';
-
-/** The seed's routing classes: P0–P1 critical, P2–P3 warning, P4 info. */
-export const SEVERITY: Record<Priority, 'critical' | 'warning' | 'info'> = {
-  P0: 'critical',
-  P1: 'critical',
-  P2: 'warning',
-  P3: 'warning',
-  P4: 'info',
-};
 
 /** Label that marks deploywatch's own health alerts; the Alertmanager config routes on it. */
 export const WATCHDOG_LABEL = { name: 'component', value: 'deploywatch' } as const;

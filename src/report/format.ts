@@ -1,5 +1,5 @@
 // Formatting shared by the Markdown, HTML and Slack renderers, so the three say the same thing.
-import { describeValue, type CriterionId } from '../plan/criteria.js';
+import { describeValue, type CriterionId } from '../plan/criteria/index.js';
 import type { Slo } from '../plan/schema.js';
 
 export type Unit = Slo['unit'];
@@ -71,3 +71,5 @@ export function criterionState(c: { passed: boolean; inconclusive?: boolean }): 
   if (c.passed) return 'passed';
   return c.inconclusive ? 'inconclusive' : 'failed';
 }
+
+export const minutesBetween = (from: string, to: string): number => (Date.parse(to) - Date.parse(from)) / 60_000;

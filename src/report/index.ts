@@ -1,8 +1,6 @@
 // The handoff report: a pure model and its renderers (Markdown, one self-contained HTML page, JSON, Slack).
 export {
   BAU_SCHEDULE,
-  SIGN_OFF_ROLES,
-  buildReport,
   type ActionItem,
   type ArchiveOutcome,
   type Baseline,
@@ -19,6 +17,7 @@ export {
   type SeriesLine,
   type WindowJudgement,
 } from './model.js';
+export { buildReport, reportSpan } from './build-report.js';
 export { renderHtml } from './html.js';
 export { renderJson } from './json.js';
 export { renderMarkdown } from './markdown.js';

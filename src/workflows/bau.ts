@@ -1,31 +1,18 @@
 // Business-as-usual monitoring after graduation, started by Temporal Schedules (see activities/bau.ts).
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
-import { routeFor } from '../plan/routing.js';
-import type { CommandSpec, Plan } from '../plan/schema.js';
+import type { Activities } from '../activities/index.js';
+import { routeFor, slackWebhookEnv } from '../plan/routing.js';
+import type { BauInput } from '../plan/bau.js';
+import { ACTIVITY_OPTIONS } from '../temporal/activity-options.js';
 
-type Activities = ReturnType<typeof createActivities>;
-
-const { runCheckpoint } = proxyActivities<Activities>({ startToCloseTimeout: '30m', heartbeatTimeout: '60s', retry: { maximumAttempts: 3 } });
-const { notifySlack } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '1h',
-  retry: { initialInterval: '5s', maximumInterval: '5m', nonRetryableErrorTypes: ['NotificationConfigError'] },
-});
-
-export interface BauInput {
-  kind: 'daily-health-check' | 'weekly-performance-review' | 'monthly-capacity-planning' | 'quarterly-optimization';
-  deploymentId: string;
-  service: string;
-  channels: Plan['channels'];
-  healthCheck: CommandSpec | null;
-}
+const { runCheckpoint } = proxyActivities<Activities>(ACTIVITY_OPTIONS.bauCheckpoint);
+const { notifySlack } = proxyActivities<Activities>(ACTIVITY_OPTIONS.notify);
 
 async function post(input: BauInput, text: string): Promise<void> {
   for (const channel of routeFor(input.channels, 'P3').slack) {
     await notifySlack({
       channel,
-      webhookEnv: input.channels.slackWebhookEnv[channel] ?? 'DEPLOYWATCH_SLACK_WEBHOOK',
+      webhookEnv: slackWebhookEnv(input.channels, channel),
       notification: {
         incidentId: `bau-${input.service}-${input.kind}`,
         deploymentId: input.deploymentId,
@@ -41,7 +28,7 @@ async function post(input: BauInput, text: string): Promise<void> {
   }
 }
 
-/** The seed's BAU schedule: daily automated health checks; weekly, monthly and quarterly reviews as reminders. */
+/** The Genesis monitoring plan's BAU schedule: daily automated health checks; weekly, monthly and quarterly reviews as reminders. */
 export async function bauTask(input: BauInput): Promise<string> {
   if (input.kind !== 'daily-health-check' || !input.healthCheck) {
     const text = `Reminder: ${input.kind.replace(/-/g, ' ')} for ${input.service} is due.`;

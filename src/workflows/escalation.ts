@@ -9,43 +9,19 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
-import { escalationSteps, isCritical, isSystemWideOutage, recheckMinutes, ROLES, type EscalationStep } from '../plan/escalation.js';
-import { NON_RETRYABLE_NOTIFY_ERRORS, routeFor, type Notification } from '../plan/routing.js';
+import type { Activities } from '../activities/index.js';
+import { escalationSteps, isCritical, isSystemWideOutage, recheckMinutes, ROLES, serviceDownAlert, type EscalationStep } from '../plan/escalation.js';
+import { routeFor, slackWebhookEnv, type Notification } from '../plan/routing.js';
+import { ACTIVITY_OPTIONS, ERROR_TYPES } from '../temporal/activity-options.js';
 import { parseDurationSeconds } from '../plan/duration.js';
-import {
-  channelBrokenSignal,
-  evidenceSignal,
-  incidentAckSignal,
-  incidentQuery,
-  incidentReportSignal,
-  incidentResolveSignal,
-  notificationsQuery,
-  systemWideSignal,
-  type EscalationInput,
-  type IncidentSummary,
-  type NotificationRecord,
-} from './messages.js';
+import { channelBrokenSignal, evidenceSignal, incidentAckSignal, incidentQuery, incidentReportSignal, incidentResolveSignal, notificationsQuery, systemWideSignal } from './messages.js';
+import type { EscalationInput } from './inputs.js';
+import type { IncidentSummary, NotificationRecord } from '../plan/records.js';
 
-type Activities = ReturnType<typeof createActivities>;
 type Channel = NotificationRecord['channel'];
 
-// Notifications retry until the channel recovers; configuration errors (4xx) do not retry.
-const notify = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '12h',
-  retry: {
-    initialInterval: '5s',
-    backoffCoefficient: 2,
-    maximumInterval: '5m',
-    nonRetryableErrorTypes: [...NON_RETRYABLE_NOTIFY_ERRORS],
-  },
-});
-const checks = proxyActivities<Activities>({
-  startToCloseTimeout: '60s',
-  retry: { maximumAttempts: 3, initialInterval: '5s', nonRetryableErrorTypes: ['PrometheusQueryError'] },
-});
-
+const notify = proxyActivities<Activities>(ACTIVITY_OPTIONS.notify);
+const checks = proxyActivities<Activities>(ACTIVITY_OPTIONS.incidentCheck);
 
 export async function incidentEscalation(input: EscalationInput): Promise<IncidentSummary> {
   const escalation = new Escalation(input);
@@ -216,7 +192,7 @@ class Escalation {
 
   private async maybeBringInCto(): Promise<void> {
     if (this.ctoPaged || this.summary.status === 'resolved' || !isCritical(this.input.incident.priority)) return;
-    const serviceDown = this.input.incident.alert === 'GenesisServiceDown';
+    const serviceDown = this.input.incident.alert === serviceDownAlert(this.input.escalation);
     const downMinutes = serviceDown ? (Date.now() + this.input.evalShiftMs - Date.parse(this.input.incident.startedAt)) / 60_000 : null;
     const outage = isSystemWideOutage(this.input.escalation, {
       serviceDownMinutes: downMinutes,
@@ -289,7 +265,7 @@ class Escalation {
       targets.push({
         channel: 'slack',
         target: slack,
-        call: () => notify.notifySlack({ channel: slack, webhookEnv: channels.slackWebhookEnv[slack] ?? 'DEPLOYWATCH_SLACK_WEBHOOK', notification: n }),
+        call: () => notify.notifySlack({ channel: slack, webhookEnv: slackWebhookEnv(channels, slack), notification: n }),
       });
     }
     // Notices follow the priority's route; a page reaches on-call through PagerDuty whatever the
@@ -324,7 +300,7 @@ class Escalation {
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
       record.error = cause instanceof Error ? cause.message : String(cause);
-      if (cause instanceof ApplicationFailure && cause.type === 'NotificationConfigError') {
+      if (cause instanceof ApplicationFailure && cause.type === ERROR_TYPES.notificationConfig) {
         // A broken channel must not leave people silently unpaged: the monitor announces it elsewhere.
         await getExternalWorkflowHandle(this.input.monitorWorkflowId)
           .signal(channelBrokenSignal, { channel, target, error: record.error })

@@ -1,3 +1,3 @@
-export { deploymentMonitor } from './deployment-monitor.js';
+export { deploymentMonitor } from './deployment-monitor/index.js';
 export { incidentEscalation } from './escalation.js';
 export { bauTask } from './bau.js';

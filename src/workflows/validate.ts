@@ -1,6 +1,7 @@
 // Operator payloads arrive from our CLI, `temporal workflow signal` or scripts: check their shape
 // before acting, with an error that says what is wrong. Pure (runs inside the workflow sandbox).
 import { PRIORITIES, type Priority } from '../plan/priorities.js';
+import { SIGN_OFF_ROLES } from '../plan/records.js';
 import type { AcknowledgeRequest, AlertNotification, BridgedAlert, ManualEscalation, ResolveRequest, RollbackRequest, SignOffRequest } from './messages.js';
 
 function record(value: unknown, what: string): Record<string, unknown> {
@@ -82,12 +83,12 @@ export function validateAlertNotification(payload: unknown): AlertNotification {
   return { receivedAt: isoTime(obj, 'receivedAt', 'alertNotification'), alerts };
 }
 
-export const SIGN_OFF_ROLES = ['engineering-lead', 'sre-lead'] as const;
+const SIGN_OFF_ROLE_NAMES: readonly string[] = SIGN_OFF_ROLES.map((r) => r.role);
 
 export function validateSignOff(payload: unknown): SignOffRequest {
   const obj = record(payload, 'signOff');
   const role = obj.role;
-  if (!SIGN_OFF_ROLES.includes(role as SignOffRequest['role'])) throw new Error(`signOff.role: must be one of ${SIGN_OFF_ROLES.join(', ')}`);
+  if (typeof role !== 'string' || !SIGN_OFF_ROLE_NAMES.includes(role)) throw new Error(`signOff.role: must be one of ${SIGN_OFF_ROLE_NAMES.join(', ')}`);
   const note = obj.note;
   if (note !== undefined && typeof note !== 'string') throw new Error('signOff.note: must be a string');
   return { role: role as SignOffRequest['role'], actor: text(obj, 'actor', 'signOff', 200), ...(note ? { note } : {}) };

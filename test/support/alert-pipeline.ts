@@ -16,8 +16,8 @@ import { parseDurationSeconds } from '../../src/plan/duration.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../../src/plan/load.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { renderAlertmanagerConfig, renderPrometheusRules } from '../../src/render/index.js';
-import { statusQuery, type MonitorStatus } from '../../src/workflows/messages.js';
-import type { deploymentMonitor } from '../../src/workflows/deployment-monitor.js';
+import { type MonitorStatus, statusQuery } from '../../src/workflows/messages.js';
+import type { deploymentMonitor } from '../../src/workflows/deployment-monitor/index.js';
 import { newToken, pagerDutyOnly } from './alerts.js';
 import { withFixtureCommands } from './plans.js';
 import {

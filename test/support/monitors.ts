@@ -1,8 +1,9 @@
 // Driving whole monitor windows from a test: read the status through restarts, and run a window to
 // its end with both leads signing off the handoff.
 import type { WorkflowHandle } from '@temporalio/client';
-import type { deploymentMonitor } from '../../src/workflows/deployment-monitor.js';
-import { signOffSignal, statusQuery, type MonitorOutcome, type MonitorStatus } from '../../src/workflows/messages.js';
+import type { deploymentMonitor } from '../../src/workflows/deployment-monitor/index.js';
+import { type MonitorStatus, signOffSignal, statusQuery } from '../../src/workflows/messages.js';
+import type { MonitorOutcome } from '../../src/workflows/inputs.js';
 import { resultOf, waitFor } from './harness.js';
 
 export type MonitorHandle = WorkflowHandle<typeof deploymentMonitor>;

@@ -3,7 +3,7 @@
 // search attribute.
 import type { Client } from '@temporalio/client';
 import type { BridgedAlert } from '../workflows/messages.js';
-import { monitorWorkflowId } from '../workflows/messages.js';
+import { monitorWorkflowId } from '../temporal/ids.js';
 
 /** The monitor workflow's type name, so escalation children (which inherit attributes) never match. */
 const MONITOR_WORKFLOW_TYPE = 'deploymentMonitor';
@@ -11,7 +11,7 @@ const MONITOR_WORKFLOW_TYPE = 'deploymentMonitor';
 /** Label values that can go into a visibility query literal without escaping. */
 const SAFE_VALUE = /^[\w.:/@+-]{1,200}$/;
 
-export type Route =
+export type AlertTarget =
   | { kind: 'monitor'; workflowId: string; by: 'deployment_id' | 'service' }
   | { kind: 'unknown'; reason: UnknownReason; detail: string };
 
@@ -45,10 +45,10 @@ export async function newestRunningMonitor(client: Client, service: string): Pro
  * is authoritative: an alert for a finished deployment is not handed to a newer monitor of the
  * same service. Whether that monitor is still running is the signal's to find out.
  */
-export async function routeAlerts(client: Client, alerts: BridgedAlert[]): Promise<Route[]> {
+export async function monitorsForAlerts(client: Client, alerts: BridgedAlert[]): Promise<AlertTarget[]> {
   const byService = new Map<string, Promise<string | null>>();
   return await Promise.all(
-    alerts.map(async (alert): Promise<Route> => {
+    alerts.map(async (alert): Promise<AlertTarget> => {
       const deploymentId = alert.labels.deployment_id;
       if (deploymentId !== undefined && deploymentId !== '') {
         if (!SAFE_VALUE.test(deploymentId)) return { kind: 'unknown', reason: 'bad_label', detail: `deployment_id "${deploymentId.slice(0, 60)}" is not a deployment id` };
