@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.cache/**', 'bin/**', 'eslint.config.mjs', 'test/support/file-times.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', '.cache/**', 'bin/**', 'eslint.config.mjs', 'test/support/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

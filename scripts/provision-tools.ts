@@ -6,7 +6,7 @@
 //   elsewhere:     the pinned upstream releases built from the Go module proxy.
 // DEPLOYWATCH_TOOLS_ROUTE=debian|go forces a route. All output goes to stderr.
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   chromiumPath,
@@ -80,6 +80,27 @@ function viaDebian(into: string): void {
   rmSync(downloads, { recursive: true, force: true });
 }
 
+// Debian builds Alertmanager to read its default templates from this absolute path, which an
+// unpacked package does not provide: without them it exits at start ("failed to parse templates").
+const DEBIAN_ALERTMANAGER_TEMPLATES = '/usr/share/prometheus/alertmanager';
+
+/** Puts the unpacked package's templates where Debian's Alertmanager looks (as root), or says how. */
+function placeAlertmanagerTemplates(dir: string): void {
+  const unpacked = join(dir, 'root', DEBIAN_ALERTMANAGER_TEMPLATES);
+  const templates = readdirSync(unpacked).filter((f) => f.endsWith('.tmpl'));
+  const missing = templates.filter((f) => !existsSync(join(DEBIAN_ALERTMANAGER_TEMPLATES, f)));
+  if (missing.length === 0) return;
+  if (!isRoot()) {
+    throw new Error(
+      `Debian's Alertmanager reads its templates from ${DEBIAN_ALERTMANAGER_TEMPLATES}, which is missing ${missing.join(', ')}. ` +
+        `As root: mkdir -p ${DEBIAN_ALERTMANAGER_TEMPLATES} && cp ${unpacked}/*.tmpl ${DEBIAN_ALERTMANAGER_TEMPLATES}/ — or build the tools with Go: DEPLOYWATCH_TOOLS_ROUTE=go.`,
+    );
+  }
+  mkdirSync(DEBIAN_ALERTMANAGER_TEMPLATES, { recursive: true });
+  for (const f of missing) copyFileSync(join(unpacked, f), join(DEBIAN_ALERTMANAGER_TEMPLATES, f));
+  say(`Alertmanager templates: ${missing.join(', ')} copied to ${DEBIAN_ALERTMANAGER_TEMPLATES} (where Debian's build reads them)`);
+}
+
 async function go(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
   const started = Date.now();
   const child = spawn('go', args, { cwd, env, stdio: ['ignore', 2, 2] });
@@ -148,6 +169,7 @@ export async function provisionMonitoringTools(): Promise<string> {
   const complete = MONITORING_TOOLS.every((t) => existsSync(join(dir, 'bin', t)));
   if (stamp && complete && stamp.pins === pinsOf(stamp.route)) {
     say(`monitoring tools: already present in ${dir} (${stamp.route} route)`);
+    if (stamp.route === 'debian') placeAlertmanagerTemplates(dir);
     return stamp.route;
   }
   const route = chooseRoute();
@@ -165,8 +187,10 @@ export async function provisionMonitoringTools(): Promise<string> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'bin'), { recursive: true });
   say(`monitoring tools: fetching into ${dir} (${route} route)`);
-  if (route === 'debian') viaDebian(dir);
-  else await viaGo(dir);
+  if (route === 'debian') {
+    viaDebian(dir);
+    placeAlertmanagerTemplates(dir);
+  } else await viaGo(dir);
   const done: ToolsStamp = { route, pins: pinsOf(route), versions: versionsOf(dir, route) };
   writeFileSync(join(dir, 'stamp.json'), `${JSON.stringify(done, null, 2)}\n`);
   say(`monitoring tools ready in ${Math.round((Date.now() - started) / 1000)}s: ${Object.values(done.versions).join('; ')}`);

@@ -1,8 +1,7 @@
 // Real Prometheus, Pushgateway and scrape targets for tests, on loopback ports, each in its own temp
 // dir. History is backfilled with promtool before Prometheus starts, so a test can query any past.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ const run = promisify(execFile);
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 const STDERR_TAIL = 4096;
+const METRICS_TARGET_PROCESS = join(__dirname, 'metrics-target-process.mjs');
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'unknown';
 
@@ -332,32 +332,48 @@ export interface MetricsTarget {
   stop(): Promise<void>;
 }
 
-/** A scrape target serving the text exposition format; the test changes its values. */
+/**
+ * A scrape target serving the text exposition format; the test changes its values. It is served
+ * from a process of its own (test/support/metrics-target-process.mjs), so a test process that stalls
+ * under load does not make the target miss scrapes: it serves the last values it was sent.
+ */
 export async function startMetricsTarget(initial: Record<string, number> = {}): Promise<MetricsTarget> {
   const values = new Map(Object.entries(initial));
-  const server: Server = createServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    const body = [...values].map(([series, v]) => `${series} ${formatValue(v)}\n`).join('');
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+  const child = fork(METRICS_TARGET_PROCESS, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  children.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => children.delete(child));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the metrics target process exited (${code}) before it listened`)));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  let pending = false;
+  const publish = (): void => {
+    if (pending) return;
+    pending = true;
+    // One message per turn of the event loop, however many series a tick sets.
+    setImmediate(() => {
+      pending = false;
+      if (child.connected) child.send([...values].map(([series, v]) => `${series} ${formatValue(v)}\n`).join(''));
+    });
+  };
+  publish();
   return {
     url: `http://127.0.0.1:${port}`,
     target: `127.0.0.1:${port}`,
-    set: (series, value) => void values.set(series, value),
-    remove: (series) => void values.delete(series),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    set: (series, value) => {
+      values.set(series, value);
+      publish();
+    },
+    remove: (series) => {
+      values.delete(series);
+      publish();
+    },
+    stop: async () => {
+      if (child.connected) child.disconnect();
+      await exited;
+    },
   };
 }
 
