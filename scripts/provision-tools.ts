@@ -6,7 +6,7 @@
 //   elsewhere:     the pinned upstream releases built from the Go module proxy.
 // DEPLOYWATCH_TOOLS_ROUTE=debian|go forces a route. All output goes to stderr.
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   chromiumPath,
@@ -78,6 +78,24 @@ function viaDebian(into: string): void {
     symlinkSync(binary, join(into, 'bin', tool));
   }
   rmSync(downloads, { recursive: true, force: true });
+  placeAlertmanagerTemplates(into);
+}
+
+/** Debian's Alertmanager reads its default templates from this fixed path, never from beside the binary. */
+const DEBIAN_ALERTMANAGER_SHARE = '/usr/share/prometheus/alertmanager';
+
+/** Puts those data files (60 KB, templates only) at that path: as root, else says what to do. */
+function placeAlertmanagerTemplates(into: string): void {
+  const wanted = join(DEBIAN_ALERTMANAGER_SHARE, 'default.tmpl');
+  if (existsSync(wanted)) return;
+  if (!isRoot()) {
+    throw new Error(
+      `Debian's Alertmanager needs its templates at ${DEBIAN_ALERTMANAGER_SHARE} and only root can put them there: ` +
+        `run \`sudo npm run provision\` once, or use DEPLOYWATCH_TOOLS_ROUTE=go`,
+    );
+  }
+  say(`copying Debian's Alertmanager templates to ${DEBIAN_ALERTMANAGER_SHARE} (data files only; nothing is installed or started)`);
+  cpSync(join(into, 'root', DEBIAN_ALERTMANAGER_SHARE), DEBIAN_ALERTMANAGER_SHARE, { recursive: true });
 }
 
 async function go(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
@@ -147,6 +165,7 @@ export async function provisionMonitoringTools(): Promise<string> {
   const stamp = toolsStamp();
   const complete = MONITORING_TOOLS.every((t) => existsSync(join(dir, 'bin', t)));
   if (stamp && complete && stamp.pins === pinsOf(stamp.route)) {
+    if (stamp.route === 'debian') placeAlertmanagerTemplates(dir);
     say(`monitoring tools: already present in ${dir} (${stamp.route} route)`);
     return stamp.route;
   }
