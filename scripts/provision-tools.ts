@@ -2,7 +2,8 @@
 // Prometheus with promtool, Alertmanager with amtool, Pushgateway; with --chromium also Chromium for
 // the report test. Idempotent: a complete cache is reused without a look at any registry.
 //   Debian/Ubuntu: `apt-get download` + `dpkg-deb -x`. Unpacked, never installed, so no system
-//                  service starts on the ports the demo and tests want.
+//                  service starts on the ports the demo and tests want (only Alertmanager's
+//                  templates go where Debian's build reads them).
 //   elsewhere:     the pinned upstream releases built from the Go module proxy.
 // DEPLOYWATCH_TOOLS_ROUTE=debian|go forces a route. All output goes to stderr.
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
