@@ -2,11 +2,12 @@
 // Prometheus with promtool, Alertmanager with amtool, Pushgateway; with --chromium also Chromium for
 // the report test. Idempotent: a complete cache is reused without a look at any registry.
 //   Debian/Ubuntu: `apt-get download` + `dpkg-deb -x`. Unpacked, never installed, so no system
-//                  service starts on the ports the demo and tests want.
+//                  service starts on the ports the demo and tests want (only Alertmanager's
+//                  templates go where Debian's build reads them).
 //   elsewhere:     the pinned upstream releases built from the Go module proxy.
 // DEPLOYWATCH_TOOLS_ROUTE=debian|go forces a route. All output goes to stderr.
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   chromiumPath,
@@ -78,27 +79,24 @@ function viaDebian(into: string): void {
     symlinkSync(binary, join(into, 'bin', tool));
   }
   rmSync(downloads, { recursive: true, force: true });
+  placeAlertmanagerTemplates(into);
 }
 
-// Debian builds Alertmanager to read its default templates from this absolute path, which an
-// unpacked package does not provide: without them it exits at start ("failed to parse templates").
-const DEBIAN_ALERTMANAGER_TEMPLATES = '/usr/share/prometheus/alertmanager';
+/** Debian's Alertmanager reads its default templates from this fixed path, never from beside the binary. */
+const DEBIAN_ALERTMANAGER_SHARE = '/usr/share/prometheus/alertmanager';
 
-/** Puts the unpacked package's templates where Debian's Alertmanager looks (as root), or says how. */
-function placeAlertmanagerTemplates(dir: string): void {
-  const unpacked = join(dir, 'root', DEBIAN_ALERTMANAGER_TEMPLATES);
-  const templates = readdirSync(unpacked).filter((f) => f.endsWith('.tmpl'));
-  const missing = templates.filter((f) => !existsSync(join(DEBIAN_ALERTMANAGER_TEMPLATES, f)));
-  if (missing.length === 0) return;
+/** Puts those data files (60 KB, templates only) at that path: as root, else says what to do. */
+function placeAlertmanagerTemplates(into: string): void {
+  const wanted = join(DEBIAN_ALERTMANAGER_SHARE, 'default.tmpl');
+  if (existsSync(wanted)) return;
   if (!isRoot()) {
     throw new Error(
-      `Debian's Alertmanager reads its templates from ${DEBIAN_ALERTMANAGER_TEMPLATES}, which is missing ${missing.join(', ')}. ` +
-        `As root: mkdir -p ${DEBIAN_ALERTMANAGER_TEMPLATES} && cp ${unpacked}/*.tmpl ${DEBIAN_ALERTMANAGER_TEMPLATES}/ — or build the tools with Go: DEPLOYWATCH_TOOLS_ROUTE=go.`,
+      `Debian's Alertmanager needs its templates at ${DEBIAN_ALERTMANAGER_SHARE} and only root can put them there: ` +
+        `run \`sudo npm run provision\` once, or use DEPLOYWATCH_TOOLS_ROUTE=go`,
     );
   }
-  mkdirSync(DEBIAN_ALERTMANAGER_TEMPLATES, { recursive: true });
-  for (const f of missing) copyFileSync(join(unpacked, f), join(DEBIAN_ALERTMANAGER_TEMPLATES, f));
-  say(`Alertmanager templates: ${missing.join(', ')} copied to ${DEBIAN_ALERTMANAGER_TEMPLATES} (where Debian's build reads them)`);
+  say(`copying Debian's Alertmanager templates to ${DEBIAN_ALERTMANAGER_SHARE} (data files only; nothing is installed or started)`);
+  cpSync(join(into, 'root', DEBIAN_ALERTMANAGER_SHARE), DEBIAN_ALERTMANAGER_SHARE, { recursive: true });
 }
 
 async function go(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
@@ -168,8 +166,8 @@ export async function provisionMonitoringTools(): Promise<string> {
   const stamp = toolsStamp();
   const complete = MONITORING_TOOLS.every((t) => existsSync(join(dir, 'bin', t)));
   if (stamp && complete && stamp.pins === pinsOf(stamp.route)) {
-    say(`monitoring tools: already present in ${dir} (${stamp.route} route)`);
     if (stamp.route === 'debian') placeAlertmanagerTemplates(dir);
+    say(`monitoring tools: already present in ${dir} (${stamp.route} route)`);
     return stamp.route;
   }
   const route = chooseRoute();
@@ -187,10 +185,8 @@ export async function provisionMonitoringTools(): Promise<string> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'bin'), { recursive: true });
   say(`monitoring tools: fetching into ${dir} (${route} route)`);
-  if (route === 'debian') {
-    viaDebian(dir);
-    placeAlertmanagerTemplates(dir);
-  } else await viaGo(dir);
+  if (route === 'debian') viaDebian(dir);
+  else await viaGo(dir);
   const done: ToolsStamp = { route, pins: pinsOf(route), versions: versionsOf(dir, route) };
   writeFileSync(join(dir, 'stamp.json'), `${JSON.stringify(done, null, 2)}\n`);
   say(`monitoring tools ready in ${Math.round((Date.now() - started) / 1000)}s: ${Object.values(done.versions).join('; ')}`);
