@@ -10,6 +10,7 @@ import { startCommandRunner, type CommandRunner } from './command-runner/command
 import { createLogger, temporalLogger } from './logger.js';
 import { connectWorkerConnection } from './temporal/connection.js';
 import { commandsTaskQueue } from './temporal/task-queues.js';
+import { WORKFLOWS_PATH } from './temporal/workflow-bundle.js';
 import { TASK_QUEUE } from './temporal/ids.js';
 
 /** workflows: monitor workflows; activities: the others (Prometheus, notifications, reports); commands: plan commands. */
@@ -94,7 +95,7 @@ export interface WorkerOptions {
   roles?: Set<WorkerRole>;
 }
 
-export const WORKFLOWS_PATH = require.resolve('./workflows');
+export { WORKFLOWS_PATH } from './temporal/workflow-bundle.js';
 
 export async function createWorker(options: WorkerOptions): Promise<WorkerGroup> {
   let client: Client | undefined;
