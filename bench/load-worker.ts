@@ -1,9 +1,10 @@
 // The load benchmark's worker, in its own process so its memory is its own (/proc/<pid>/status):
 // the production activities and workflows, plus an activity interceptor that reports each
 // checkpoint's timing to the parent over IPC. Started by bench/load.ts, never by hand.
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
+import { createWorkerGroup, type WorkerRole } from '../src/worker.js';
 import { activityTiming, type ActivitySample } from './activity-timing.js';
 
 /** The worker options a bench run may tune (see WorkerOptions). */
@@ -76,7 +77,10 @@ async function main(): Promise<void> {
     otherActivities = 0;
     failedActivities = 0;
   };
-  const worker = await Worker.create({
+  // The activities process also serves the commands queue, where checkpoints with commands go.
+  const roles: Record<LoadWorkerConfig['role'], WorkerRole[]> = { all: ['workflows', 'activities', 'commands'], workflows: ['workflows'], activities: ['activities', 'commands'] };
+  const worker = await createWorkerGroup({
+    roles: new Set(roles[config.role]),
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
@@ -90,14 +94,14 @@ async function main(): Promise<void> {
     ...config.workerOptions,
   });
   process.on('message', (message: ParentMessage) => {
-    if (message.type === 'stop' && worker.getState() === 'RUNNING') worker.shutdown();
+    if (message.type === 'stop') worker.shutdown();
     if (message.type === 'flush') {
       flush();
       send({ type: 'flushed' });
     }
   });
   const timer = setInterval(flush, 500);
-  send({ type: 'ready', pid: process.pid, maxCachedWorkflows: worker.options.maxCachedWorkflows });
+  send({ type: 'ready', pid: process.pid, maxCachedWorkflows: worker.workers[0]!.options.maxCachedWorkflows });
   try {
     await worker.run();
   } finally {

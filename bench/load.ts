@@ -179,9 +179,13 @@ function cpuSnapshot(names: Map<number, string>): CpuTicks {
 
 function processNames(workers: RunningWorker[], serverPid: number): Map<number, string> {
   const names = new Map<number, string>([...workers.map((w): [number, string] => [w.pid, w.name]), [serverPid, 'dev server']]);
+  const workerPids = new Set(workers.map((w) => w.pid));
   for (const pid of descendants()) {
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'prometheus') names.set(pid, 'prometheus');
+      // A worker's command runner: its CPU and that of the commands it ran (reaped, so in its cutime).
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (workerPids.has(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))) names.set(pid, 'command runner');
     } catch {
       // Gone.
     }

@@ -5,8 +5,8 @@
 //   npm run bench -- --only slo,detection,window,load
 //   npm run bench -- --quick                        a smoke run: small load, short steps
 //
-// Sections: slo (bench/slo-eval.ts), window (bench/window.ts), detection (bench/detection.ts),
-// load (bench/load.ts). Every process the bench starts is stopped, also on failure and Ctrl-C.
+// Sections: slo (bench/slo-eval.ts), window (bench/window.ts), backtest (bench/backtest.ts),
+// detection (bench/detection.ts), load (bench/load.ts). Every process the bench starts is stopped, also on failure and Ctrl-C.
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -24,8 +24,9 @@ import { measureLoad, LAG_TARGET_SECONDS, type LoadBenchResult } from './load.js
 import type { TunableWorkerOptions } from './load-worker.js';
 import { benchSloEvaluation, type SloBenchResult } from './slo-eval.js';
 import { measureSimulatedWindow, type WindowBenchResult } from './window.js';
+import { measureBacktest, type BacktestBenchResult } from './backtest.js';
 
-const SECTIONS = ['slo', 'window', 'detection', 'load'] as const;
+const SECTIONS = ['slo', 'window', 'backtest', 'detection', 'load'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /**
@@ -51,6 +52,8 @@ interface Figures {
   workerRssMiB: number | null;
   maxCheckpointsPerSecond: number | null;
   detectionLatencySeconds: number | null;
+  backtestStartupSeconds: number | null;
+  backtestWallSeconds: number | null;
 }
 
 type Verdict = 'met' | 'missed' | 'not measured';
@@ -136,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
   };
   print(`deploywatch bench: ${[...sections].join(', ')}${quick ? ' (quick)' : ''} on ${machine.cpus} × ${machine.cpuModel}, load average ${machine.loadAverageAtStart.join(' ')}`);
 
-  if (sections.has('window') || sections.has('detection') || sections.has('load')) {
+  if (sections.has('window') || sections.has('backtest') || sections.has('detection') || sections.has('load')) {
     const provision = spawnSync('bash', [join(REPO_ROOT, 'scripts', 'provision-temporal.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
     if (provision.status !== 0) throw new Error('provisioning the Temporal binaries failed (scripts/provision-temporal.sh)');
   }
@@ -161,6 +164,7 @@ async function main(argv: string[]): Promise<number> {
 
   const slo = await attempt('slo', () => sloSection(quick, print));
   const window: WindowBenchResult | null = await attempt('window', () => measureSimulatedWindow({ runs: quick ? 1 : 3, print }));
+  const backtest: BacktestBenchResult | null = await attempt('backtest', () => measureBacktest({ runs: quick ? 1 : 3, print }));
   const detection: DetectionLatency | null = await attempt('detection', async () => {
     const result = await measureDetectionLatency({ runs: quick ? 1 : 3 });
     print(
@@ -192,6 +196,8 @@ async function main(argv: string[]): Promise<number> {
     workerRssMiB: load?.main.workerRssMiB ?? null,
     maxCheckpointsPerSecond: load ? load.maxCheckpointsPerSecond : null,
     detectionLatencySeconds: detection ? detection.medianMs / 1000 : null,
+    backtestStartupSeconds: backtest?.startupSeconds ?? null,
+    backtestWallSeconds: backtest?.wallSeconds ?? null,
   };
   const monitorsTarget = quick ? 200 : 2000;
   const rateTarget = quick ? 5 : 50;
@@ -206,6 +212,8 @@ async function main(argv: string[]): Promise<number> {
     { key: 'workerRssMiB', target: '≤ 1024', verdict: check(figures.workerRssMiB, (v) => v <= 1024), note: load ? `peak (VmHWM), ${load.main.sdk.stickyCacheSize ?? '?'} workflows cached` : '' },
     { key: 'maxCheckpointsPerSecond', target: `≥ ${rateTarget}`, verdict: check(figures.maxCheckpointsPerSecond, (v) => v >= rateTarget * 0.98), note: load ? load.ladder.map((s) => `${s.cadenceSeconds} s: ${s.checkpointsPerSecond}/s p99 ${s.lag.p99Seconds} s (others ${s.cpuCores['not the bench']} cores)`).join('; ') : '' },
     { key: 'detectionLatencySeconds', target: '≤ 10 after group_wait', verdict: check(afterGroupWait, (v) => v <= 10), note: detection ? `group_wait ${detection.groupWaitMs / 1000} s + ${afterGroupWait} s` : '' },
+    { key: 'backtestStartupSeconds', target: '≤ 2', verdict: check(figures.backtestStartupSeconds, (v) => v <= 2), note: backtest ? `npm run backtest to its first checkpoint, median of ${backtest.runs.map((r) => r.startupSeconds).join(', ')} s` : '' },
+    { key: 'backtestWallSeconds', target: '≤ 6', verdict: check(figures.backtestWallSeconds, (v) => v <= 6), note: backtest ? `48 h window, median of ${backtest.runs.map((r) => r.wallSeconds).join(', ')} s` : '' },
   ];
   if (load && figures.maxCheckpointsPerSecond === null) rows[7]!.verdict = 'missed';
 
@@ -227,6 +235,7 @@ async function main(argv: string[]): Promise<number> {
     details: {
       slo,
       window,
+      backtest,
       detection,
       load: load && { ...load, devServer: DEV_SERVER, workerOptions: opts.workerOptions ?? {} },
     },

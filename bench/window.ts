@@ -4,9 +4,9 @@
 // events in that run's history, counted by type.
 import { performance } from 'node:perf_hooks';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
+import { createWorkerGroup } from '../src/worker.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import { deploymentMonitor } from '../src/workflows/deployment-monitor/index.js';
 import type { Plan } from '../src/plan/schema.js';
@@ -84,7 +84,7 @@ async function runWindow(plan: Plan, slackUrl: string): Promise<OneRun> {
     // off, seen from the worker without polling the status query (a poll adds its interval to the time).
     let handoffSeen: () => void = () => undefined;
     const handoff = new Promise<number>((resolve) => (handoffSeen = () => resolve(performance.now())));
-    const worker = await Worker.create({
+    const worker = await createWorkerGroup({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),

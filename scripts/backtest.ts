@@ -2,7 +2,7 @@
 // One JSON document on stdout; progress and logs on stderr.
 import { Command } from 'commander';
 import { runBacktest } from '../src/backtest.js';
-import { Runtime } from '@temporalio/worker';
+import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { createLogger, temporalLogger } from '../src/logger.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 
@@ -20,7 +20,11 @@ async function main(): Promise<void> {
     throw new Error(`--deployed-at: "${opts.deployedAt}" is not an ISO-8601 time`);
   }
   const logger = createLogger('deploywatch-backtest');
-  Runtime.install({ logger: temporalLogger(logger.child({}, { level: 'warn' })) });
+  // Core's own log lines too go through the logger (stderr): stdout holds the JSON document only.
+  Runtime.install({
+    logger: temporalLogger(logger.child({}, { level: 'warn' })),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  });
   const plan = await loadPlanFile(opts.plan);
   const result = await runBacktest({ prometheusUrl: opts.prometheusUrl, deployedAt: opts.deployedAt, plan, logger });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

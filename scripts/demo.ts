@@ -228,7 +228,7 @@ async function main(): Promise<void> {
     const running = created.run();
     // Stopped before the servers it polls (cleanup runs newest first), so it ends without errors.
     onCleanup('worker', async () => {
-      if (created.getState() === 'RUNNING') created.shutdown();
+      created.shutdown();
       await running.catch(() => undefined);
       await connection.close();
     });

@@ -3,9 +3,9 @@
 // The tests never regenerate them: a history is what a running monitor of that version looks like.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../src/activities/index.js';
+import { createWorkerGroup } from '../src/worker.js';
 import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import { REPO_ROOT } from '../src/temporal/binaries.js';
 import { deploymentMonitor } from '../src/workflows/deployment-monitor/index.js';
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     const base = withFixtureCommands(await loadPlanFile(DEFAULT_PLAN_PATH), { prometheusUrl: prometheus.url });
     // Extensions off, so the window ends with the engineering lead's decision: every path of the ending is recorded.
     const plan = { ...base, window: { ...base.window, extension: { ...base.window.extension, maxExtensions: 0 } }, channels: { ...base.channels, slack: {}, pagerduty: [], email: [] } };
-    const worker = await Worker.create({
+    const worker = await createWorkerGroup({
       connection: env.nativeConnection,
       taskQueue: 'record',
       workflowBundle: await workflowBundle(),

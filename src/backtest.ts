@@ -2,13 +2,13 @@
 // Checks evaluate at deployed-at + offset; the workflow's clock starts at its own start time.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type ActivityInterceptorsFactory, type WorkflowBundle, type WorkflowBundleOption } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { Logger } from 'pino';
 import { createActivities } from './activities/index.js';
 import type { Plan } from './plan/schema.js';
 import { testServerPath } from './temporal/binaries.js';
-import { WORKFLOWS_PATH } from './worker.js';
+import { cachedWorkflowBundle } from './temporal/workflow-bundle.js';
 import { deploymentMonitor } from './workflows/deployment-monitor/index.js';
 import { incidentQuery, statusQuery } from './workflows/messages.js';
 import { monitorWorkflowId } from './temporal/ids.js';
@@ -63,11 +63,26 @@ async function settledIncident(env: TestWorkflowEnvironment, reported: IncidentS
   return latest;
 }
 
+function firstCheckpointLog(logger: Logger): ActivityInterceptorsFactory {
+  let seen = false;
+  return (ctx) => {
+    if (!seen && ctx.info.activityType === 'runCheckpoint') {
+      seen = true;
+      logger.info({ sinceProcessStartSeconds: Math.round(performance.now()) / 1000 }, 'backtest: first checkpoint');
+    }
+    return {};
+  };
+}
+
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const started = Date.now();
   const deployedAt = new Date(options.deployedAt).toISOString();
   const plan: Plan = { ...options.plan, prometheus: { ...options.plan.prometheus, url: options.prometheusUrl } };
   options.logger.info({ deployedAt, prometheus: options.prometheusUrl, plan: plan.name }, 'backtest: starting the time-skipping server');
+  // The server starts while the bundle is read from the cache (or built, once per version of the sources).
+  const bundle: Promise<WorkflowBundleOption> = options.workflowBundle ? Promise.resolve(options.workflowBundle) : cachedWorkflowBundle();
+  // Awaited below; until then a failure must not count as an unhandled rejection.
+  bundle.catch(() => undefined);
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath() } },
   });
@@ -81,8 +96,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
-      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      workflowBundle: await bundle,
       activities: createActivities({ logger: options.logger }),
+      // Start-up ends when the first checkpoint starts: logged once, for whoever measures it.
+      interceptors: { activity: [firstCheckpointLog(options.logger)] },
     });
     const deploymentId = `backtest-${deployedAt.replace(/[^0-9]/g, '').slice(0, 14)}`;
     const { outcome, status } = await worker.runUntil(async () => {

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { CommandSpec, Plan } from '../plan/schema.js';
 import type { CommandResult, Observation } from '../plan/results.js';
-import { classifyLogLine, runCommand } from './commands.js';
+import { sharedCommandRunner, type CommandRunner } from '../command-runner/command-runner.js';
+import { runCommand } from './commands.js';
 import { parseJUnit } from './junit.js';
 import { observePrometheus, type PrometheusObservation } from './observe-prometheus.js';
 import { prometheusClientFactory, type AlertQuery, type PrometheusClientFactory } from './prometheus.js';
@@ -40,12 +41,14 @@ export interface CheckpointDeps {
   dispatcher?: Dispatcher;
   /** Tests may point the activity at a client with short timeouts. */
   prometheusClient?: PrometheusClientFactory;
+  /** Where commands run (default: this process's shared runner). */
+  runner?: CommandRunner;
 }
 
 /** Well inside the workflow's 60 s heartbeat timeout. */
 const HEARTBEAT_MS = 5000;
 
-async function runWithJUnit(id: string, spec: CommandSpec, input: CheckpointInput, signal: AbortSignal): Promise<CommandResult> {
+async function runWithJUnit(runner: CommandRunner, id: string, spec: CommandSpec, input: CheckpointInput, ctx: Context): Promise<CommandResult> {
   const placeholders: Record<string, string> = {
     since: input.intervalStart,
     evaluationTime: input.evaluationTime,
@@ -56,10 +59,11 @@ async function runWithJUnit(id: string, spec: CommandSpec, input: CheckpointInpu
   const dir = spec.junit ? await mkdtemp(join(tmpdir(), 'deploywatch-junit-')) : undefined;
   try {
     if (dir) placeholders.junit = join(dir, 'junit.xml');
-    const result = await runCommand(id, spec, {
+    const result = await runCommand(runner, id, spec, {
       placeholders,
-      signal,
-      ...(input.logReview?.command === id ? { classifyLine: classifyLogLine } : {}),
+      signal: ctx.cancellationSignal,
+      onTick: () => ctx.heartbeat(),
+      countLogLevels: input.logReview?.command === id,
     });
     if (dir && result.error === undefined) {
       try {
@@ -78,6 +82,7 @@ async function runWithJUnit(id: string, spec: CommandSpec, input: CheckpointInpu
 export function createCheckpointActivity(deps: CheckpointDeps) {
   const clientFor = deps.prometheusClient ?? prometheusClientFactory({ logger: deps.logger, dispatcher: deps.dispatcher });
 
+  const runner = deps.runner ?? sharedCommandRunner();
   return async function runCheckpoint(input: CheckpointInput): Promise<Observation> {
     const started = Date.now();
     const ctx = Context.current();
@@ -86,7 +91,7 @@ export function createCheckpointActivity(deps: CheckpointDeps) {
     const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
     try {
       const [commands, prometheus] = await Promise.all([
-        Promise.all(Object.entries(input.commands).map(([id, spec]) => runWithJUnit(id, spec, input, signal))),
+        Promise.all(Object.entries(input.commands).map(([id, spec]) => runWithJUnit(runner, id, spec, input, ctx))),
         input.prometheus
           ? observePrometheus({
               client: clientFor(input.prometheus.url),

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Client } from '@temporalio/client';
+import type { CommandRunner } from '../command-runner/command-runner.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { createBauActivity } from './bau.js';
@@ -29,6 +30,8 @@ export interface ActivityDeps {
   client?: () => Client;
   /** Queue the BAU workflows run on. */
   taskQueue?: string;
+  /** Where commands run: a small process forked once (default: this process's shared runner). */
+  runner?: CommandRunner;
 }
 
 function missingClient(): Client {
@@ -37,7 +40,7 @@ function missingClient(): Client {
 
 /** The one wiring point: every activity gets its dependencies here, and only here. */
 export function createActivities(deps: ActivityDeps) {
-  const { logger } = deps;
+  const { logger, runner } = deps;
   const env = deps.env ?? process.env;
   // The criteria and the report throw when Prometheus is down, and Temporal's retry policy
   // retries them: their client tries once, rather than three times per attempt. The others
@@ -45,13 +48,13 @@ export function createActivities(deps: ActivityDeps) {
   const prometheusClient = prometheusClientFactory({ logger });
   const retriedByTemporal = prometheusClientFactory({ logger, attempts: 1 });
   return {
-    runCheckpoint: createCheckpointActivity({ logger, prometheusClient }),
+    runCheckpoint: createCheckpointActivity({ logger, prometheusClient, runner }),
     recheckAlert: createRecheckActivity({ prometheusClient }),
-    rollback: createRollbackActivity({ env }),
+    rollback: createRollbackActivity({ env, runner }),
     scanAlerts: createScanActivity({ prometheusClient }),
     evaluateCriteria: createCriteriaActivity({ logger, prometheusClient: retriedByTemporal }),
-    writeHandoffReport: createReportActivity({ logger, prometheusClient: retriedByTemporal }),
-    triage: createTriageActivity({ prometheusClient }),
+    writeHandoffReport: createReportActivity({ logger, prometheusClient: retriedByTemporal, runner }),
+    triage: createTriageActivity({ prometheusClient, runner }),
     ensureBauSchedules: createBauActivity({ client: deps.client ?? missingClient, taskQueue: deps.taskQueue ?? TASK_QUEUE }),
     ...countNotifications(createNotifyActivities({ logger, env, pagerdutyUrl: deps.pagerdutyUrl, dispatcher: deps.dispatcher })),
   };

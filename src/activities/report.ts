@@ -24,6 +24,7 @@ import {
   type WindowJudgement,
 } from '../report/index.js';
 import type { CheckpointRecord, Deployment, IncidentSummary, RollbackRecord } from '../plan/records.js';
+import { sharedCommandRunner, type CommandRunner } from '../command-runner/command-runner.js';
 import { runCommand } from './commands.js';
 import { criteriaQueries, queryWindows, windowedExpr, type WindowQuery } from './criteria.js';
 import { prometheusClientFactory, type PrometheusClient, type PrometheusClientFactory } from './prometheus.js';
@@ -138,6 +139,8 @@ export interface ReportDeps {
   prometheusClient?: PrometheusClientFactory;
   /** The report's generation time (default: the worker's clock; it is only a label). */
   now?: () => number;
+  /** Where the archive command runs (default: this process's shared runner). */
+  runner?: CommandRunner;
 }
 
 /** A deployment id as one path segment: never `..`, never a separator. */
@@ -153,10 +156,10 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   await rename(temporary, path);
 }
 
-async function archiveLogs(spec: CommandSpec, dir: string, input: HandoffReportInput, window: { from: string; to: string }): Promise<CommandResult> {
+async function archiveLogs(runner: CommandRunner, spec: CommandSpec, dir: string, input: HandoffReportInput, window: { from: string; to: string }): Promise<CommandResult> {
   // Outside a worker (tests, scripts) there is no activity context to heartbeat or cancel.
   const ctx = asyncLocalStorage.getStore();
-  return await runCommand('archive-logs', spec, {
+  return await runCommand(runner, 'archive-logs', spec, {
     placeholders: {
       reportDir: dir,
       deploymentId: input.deployment.id,
@@ -182,6 +185,7 @@ function archiveOutcome(spec: CommandSpec | null, result: CommandResult | null, 
 export function createReportActivity(deps: ReportDeps = {}) {
   const clientFor = deps.prometheusClient ?? prometheusClientFactory({ logger: deps.logger });
   const now = deps.now ?? Date.now;
+  const runner = deps.runner ?? sharedCommandRunner();
   return async function writeHandoffReport(input: HandoffReportInput): Promise<HandoffReportResult> {
     const log = deps.logger?.child({ deploymentId: input.deployment.id });
     const criteria = input.criteria ?? planSchema.shape.criteria.parse(undefined);
@@ -191,7 +195,7 @@ export function createReportActivity(deps: ReportDeps = {}) {
     // Series first: if Prometheus is down the activity retries before anything has run or been written.
     const series = await fetchReportSeries(clientFor(input.prometheus.url), { slos: input.slos, criteria, prometheus: input.prometheus, ...window }, ctx?.cancellationSignal);
     await mkdir(dir, { recursive: true });
-    const archive = input.archiveCommand ? await archiveLogs(input.archiveCommand, dir, input, window) : null;
+    const archive = input.archiveCommand ? await archiveLogs(runner, input.archiveCommand, dir, input, window) : null;
     if (archive && !archive.ok) log?.warn({ exitCode: archive.exitCode, error: archive.error }, 'log archive command failed');
     const report = buildReport({
       deployment: input.deployment,

@@ -1,6 +1,8 @@
 // The rollback procedure. Never retried blindly: the workflow calls it with one attempt, and the
 // HTTP form sends an idempotency key so a deploy system that honours it cannot roll back twice.
+import { Context } from '@temporalio/activity';
 import { request } from 'undici';
+import { sharedCommandRunner, type CommandRunner } from '../command-runner/command-runner.js';
 import type { RollbackProcedure } from '../plan/schema.js';
 import { runCommand } from './commands.js';
 
@@ -18,14 +20,19 @@ export interface RollbackResult {
   detail: string;
 }
 
-export function createRollbackActivity(deps: { env?: Record<string, string | undefined> } = {}) {
+export function createRollbackActivity(deps: { env?: Record<string, string | undefined>; runner?: CommandRunner } = {}) {
   const env = deps.env ?? process.env;
+  const runner = deps.runner ?? sharedCommandRunner();
   return async function rollback(input: RollbackInput): Promise<RollbackResult> {
     const procedure = input.procedure;
     if (!procedure) return { ok: false, detail: 'no rollback procedure is configured in the plan (rollback:)' };
     if (procedure.command) {
-      const result = await runCommand('rollback', procedure.command, {
+      const ctx = Context.current();
+      // Heartbeats carry cancellation to the activity; cancelling kills the script and its children.
+      const result = await runCommand(runner, 'rollback', procedure.command, {
         placeholders: { deploymentId: input.deploymentId, version: input.version, reason: input.reason, idempotencyKey: input.idempotencyKey },
+        signal: ctx.cancellationSignal,
+        onTick: () => ctx.heartbeat(),
       });
       return {
         ok: result.ok,

@@ -2,6 +2,8 @@
 // (the Genesis monitoring plan's "Response Procedures"), attached to the incident and its pages.
 import type { CommandSpec, Plan } from '../plan/schema.js';
 import type { Evidence } from '../plan/records.js';
+import { Context } from '@temporalio/activity';
+import { sharedCommandRunner, type CommandRunner } from '../command-runner/command-runner.js';
 import { runCommand } from './commands.js';
 import { prometheusClientFactory, type PrometheusClientFactory } from './prometheus.js';
 
@@ -17,16 +19,22 @@ export interface TriageInput {
 /** Evidence must stay small: it is stored in history and sent in pages. */
 const MAX_TEXT = 600;
 
-export function createTriageActivity(deps: { prometheusClient?: PrometheusClientFactory } = {}) {
+export function createTriageActivity(deps: { prometheusClient?: PrometheusClientFactory; runner?: CommandRunner } = {}) {
   const clientFor = deps.prometheusClient ?? prometheusClientFactory();
+  const runner = deps.runner ?? sharedCommandRunner();
   return async function triage(input: TriageInput): Promise<Evidence> {
+    const ctx = Context.current();
     const evidence: Evidence = {};
     // Triage must not hold up the first page for long.
     const client = clientFor(input.prometheus.url, { timeoutMs: 10_000 });
     const at = Date.parse(input.evaluationTime);
     await Promise.all([
       ...Object.entries(input.commands).map(async ([id, spec]) => {
-        const result = await runCommand(id, spec, { placeholders: { deploymentId: input.deploymentId, evaluationTime: input.evaluationTime } });
+        const result = await runCommand(runner, id, spec, {
+          placeholders: { deploymentId: input.deploymentId, evaluationTime: input.evaluationTime },
+          signal: ctx.cancellationSignal,
+          onTick: () => ctx.heartbeat(),
+        });
         const status = result.error ?? `exit ${result.exitCode}`;
         evidence[spec.title] = `${status}\n${result.outputTail.trim().slice(-MAX_TEXT)}`;
       }),

@@ -27,8 +27,8 @@ export type NotifyErrorType = (typeof NOTIFY_ERROR_TYPES)[number];
 /** Failure types of the notify activities that a retry cannot fix. */
 export const NON_RETRYABLE_NOTIFY_ERRORS = [ERROR_TYPES.notificationConfig] as const;
 
-/** Head-room over the slowest command so a hung script fails the attempt rather than the window. */
-const CHECKPOINT_MARGIN_SECONDS = 120;
+/** Head-room over the slowest command, so the command's own limit ends it well inside the activity's. */
+const COMMAND_MARGIN_SECONDS = 120;
 
 // Typed as ActivityOptions rather than `as const`: the SDK takes mutable arrays of error types.
 export const ACTIVITY_OPTIONS: { readonly [kind in 'notify' | 'rollback' | 'window' | 'incidentCheck' | 'bauCheckpoint']: ActivityOptions } = {
@@ -60,9 +60,14 @@ export const ACTIVITY_OPTIONS: { readonly [kind in 'notify' | 'rollback' | 'wind
 /** A checkpoint: long enough for its slowest command, heartbeating, named in the UI by its label. */
 export function checkpointOptions(slowestCommandSeconds: number, label: string): ActivityOptions {
   return {
-    startToCloseTimeout: `${slowestCommandSeconds + CHECKPOINT_MARGIN_SECONDS}s`,
+    startToCloseTimeout: `${slowestCommandSeconds + COMMAND_MARGIN_SECONDS}s`,
     heartbeatTimeout: '60s',
     retry: { maximumAttempts: 3, initialInterval: '10s', nonRetryableErrorTypes: [...PROMETHEUS_NON_RETRYABLE_ERROR_TYPES] },
     summary: label,
   };
+}
+
+/** Rollback and triage sized by their commands, heartbeating (the command runner beats every 5 s). */
+export function commandBoundOptions(slowestCommandSeconds: number): ActivityOptions {
+  return { startToCloseTimeout: `${Math.ceil(slowestCommandSeconds) + COMMAND_MARGIN_SECONDS}s`, heartbeatTimeout: '60s' };
 }

@@ -4,8 +4,8 @@ import type { Activities } from '../activities/index.js';
 import { routeFor, slackWebhookEnv } from '../plan/routing.js';
 import type { BauInput } from '../plan/bau.js';
 import { ACTIVITY_OPTIONS } from '../temporal/activity-options.js';
+import { onCommandsQueue } from './command-activities.js';
 
-const { runCheckpoint } = proxyActivities<Activities>(ACTIVITY_OPTIONS.bauCheckpoint);
 const { notifySlack } = proxyActivities<Activities>(ACTIVITY_OPTIONS.notify);
 
 async function post(input: BauInput, text: string): Promise<void> {
@@ -36,6 +36,7 @@ export async function bauTask(input: BauInput): Promise<string> {
     return text;
   }
   const now = new Date(Date.now()).toISOString();
+  const { runCheckpoint } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS.bauCheckpoint, ...onCommandsQueue([input.healthCheck]) });
   const observation = await runCheckpoint({
     deploymentId: input.deploymentId,
     service: input.service,

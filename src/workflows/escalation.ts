@@ -14,6 +14,7 @@ import { escalationSteps, isCritical, isSystemWideOutage, recheckMinutes, ROLES,
 import { routeFor, slackWebhookEnv, type Notification } from '../plan/routing.js';
 import { ACTIVITY_OPTIONS, ERROR_TYPES } from '../temporal/activity-options.js';
 import { parseDurationSeconds } from '../plan/duration.js';
+import { boundedByCommands, onCommandsQueue } from './command-activities.js';
 import { channelBrokenSignal, evidenceSignal, incidentAckSignal, incidentQuery, incidentReportSignal, incidentResolveSignal, notificationsQuery, systemWideSignal } from './messages.js';
 import type { EscalationInput } from './inputs.js';
 import type { IncidentSummary, NotificationRecord } from '../plan/records.js';
@@ -99,12 +100,19 @@ class Escalation {
   private async gatherEvidence(): Promise<void> {
     const triage = this.input.triage;
     if (!triage || (Object.keys(triage.commands).length === 0 && triage.queries.length === 0)) return;
+    // A backtest runs no commands; its queries read history at the evaluation time.
+    const commands = this.input.dryRun ? {} : triage.commands;
     try {
-      const evidence = await checks.triage({
+      const specs = Object.values(commands);
+      const { triage: triageActivity } = proxyActivities<Activities>({
+        ...ACTIVITY_OPTIONS.incidentCheck,
+        ...boundedByCommands(specs),
+        ...onCommandsQueue(specs),
+      });
+      const evidence = await triageActivity({
         alert: this.input.incident.alert,
         deploymentId: this.input.deployment.id,
-        // A backtest runs no commands; its queries read history at the evaluation time.
-        commands: this.input.dryRun ? {} : triage.commands,
+        commands,
         queries: triage.queries,
         prometheus: this.input.prometheus,
         evaluationTime: this.evalNow(),

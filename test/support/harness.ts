@@ -6,7 +6,8 @@ import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { createWorkerGroup, type WorkerGroup } from '../../src/worker.js';
 import { workflowBundle } from './temporal.js';
 
 /** Anything with a history to show: a workflow handle. */
@@ -131,14 +132,18 @@ export interface WorkerSetup {
 /** Where a worker connects: a test environment, or a connection of the test's own. */
 type WorkerConnection = { nativeConnection: NativeConnection; namespace?: string | undefined };
 
-/** A worker on the test server, running the bundle this file built once. */
-export async function testWorker(env: WorkerConnection, setup: WorkerSetup): Promise<Worker> {
-  return await Worker.create({
+/**
+ * Workers on the test server, running the bundle this file built once: one on `setup.taskQueue`
+ * and, given activities, one on its commands queue, where monitors send the activities that run
+ * plan commands (as a deployed worker with every role serves both).
+ */
+export async function testWorker(env: WorkerConnection, setup: WorkerSetup): Promise<WorkerGroup> {
+  return await createWorkerGroup({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue: setup.taskQueue,
     workflowBundle: await workflowBundle(setup.workflowsPath),
-    ...(setup.activities ? { activities: setup.activities } : {}),
+    ...(setup.activities ? { activities: setup.activities } : { roles: new Set(['workflows'] as const) }),
     ...setup.options,
   });
 }
@@ -188,7 +193,7 @@ export async function withWorker<T>(
     result: (handle, what, options = {}) => during(what, () => resultOf(handle, what, { ...options, watch: watched.filter((h) => h !== handle), signal: t.signal })),
   };
   const onAbort = (): void => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
+    worker.shutdown();
     const what = waitingFor;
     const report = Promise.all(watched.map((h) => historyTail(h))).then((tails) =>
       console.error([`${t.name}: the test timed out while waiting for ${what}`, ...tails].join('\n')),
@@ -230,13 +235,13 @@ export async function teardown(env: TestWorkflowEnvironment | undefined, graceMs
  * tests share one, or for a test that stops and starts workers itself: `stop()` is safe to call
  * twice and waits for the worker to finish.
  */
-export async function fileWorker(env: WorkerConnection, setup: WorkerSetup): Promise<{ worker: Worker; stop: () => Promise<void> }> {
+export async function fileWorker(env: WorkerConnection, setup: WorkerSetup): Promise<{ worker: WorkerGroup; stop: () => Promise<void> }> {
   const worker = await testWorker(env, setup);
   const running = worker.run();
   return {
     worker,
     stop: async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      worker.shutdown();
       await running;
     },
   };

@@ -14,6 +14,7 @@ import type { Activities } from '../../activities/index.js';
 import { judgeCheckpoint } from '../../plan/judge/index.js';
 import type { Checkpoint } from '../../plan/schedule.js';
 import { checkpointOptions } from '../../temporal/activity-options.js';
+import { onCommandsQueue } from '../command-activities.js';
 import type { MonitorInput, MonitorOutcome } from '../inputs.js';
 import { monitorHealthKey } from '../search-attributes.js';
 import { replayAlertPath } from './backtest-replay.js';
@@ -96,7 +97,7 @@ class CheckpointLoop {
     const actions = monitor.input.dryRun ? [] : checkpoint.commands;
     const commands = Object.fromEntries(actions.map((id) => [id, plan.commands[id]!]));
     const slowest = Math.max(0, ...Object.values(commands).map((c) => c.timeoutSeconds));
-    const { runCheckpoint } = proxyActivities<Activities>(checkpointOptions(slowest, checkpoint.label));
+    const { runCheckpoint } = proxyActivities<Activities>({ ...checkpointOptions(slowest, checkpoint.label), ...onCommandsQueue(Object.values(commands)) });
     const previous = checkpoint.index > 0 ? monitor.state.records[checkpoint.index - 1]! : null;
     const observation = await runCheckpoint({
       deploymentId: deployment.id,

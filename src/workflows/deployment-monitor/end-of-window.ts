@@ -5,6 +5,7 @@ import type { Activities } from '../../activities/index.js';
 import { SIGN_OFF_ROLES, type SignOff, type WindowVerdict } from '../../plan/records.js';
 import type { Finding } from '../../plan/results.js';
 import { ACTIVITY_OPTIONS } from '../../temporal/activity-options.js';
+import { onCommandsQueue } from '../command-activities.js';
 import type { DeploymentMonitor, Outcome } from '../inputs.js';
 import type { SignOffRequest } from '../messages.js';
 import { openIncident } from './incidents.js';
@@ -91,11 +92,14 @@ async function handOff(run: MonitorRun): Promise<void> {
   const { plan, deployment } = run.input;
   const { state } = run;
   showProgress(run, 'writing the handoff report');
-  const written = await windowActivities.writeHandoffReport({
+  const archiveCommand = plan.handoff.archiveCommand ? plan.commands[plan.handoff.archiveCommand] ?? null : null;
+  // With an archive command, the report is written where the command runs (the service's host).
+  const { writeHandoffReport } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS.window, ...onCommandsQueue(archiveCommand ? [archiveCommand] : []) });
+  const written = await writeHandoffReport({
     deployment,
     planName: plan.name,
     reportDir: plan.handoff.reportDir,
-    archiveCommand: plan.handoff.archiveCommand ? plan.commands[plan.handoff.archiveCommand] ?? null : null,
+    archiveCommand,
     prometheus: plan.prometheus,
     slos: plan.slos,
     records: state.records,

@@ -1,8 +1,9 @@
 // What people see of the monitor: the status query, the Temporal UI's current details, search
 // attributes, the open-incident gauge, and the team's messages on the SRE channel.
-import { log, metricMeter, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, metricMeter, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { PRIORITIES } from '../../plan/priorities.js';
+import type { CheckpointRecord } from '../../plan/records.js';
 import type { CheckpointResult, Health } from '../../plan/results.js';
 import { routeFor, slackWebhookEnv } from '../../plan/routing.js';
 import type { Checkpoint } from '../../plan/schedule.js';
@@ -13,9 +14,13 @@ import type { MonitorRun } from './state.js';
 
 const notify = proxyActivities<Activities>(ACTIVITY_OPTIONS.notify);
 
+function nextRecord(run: MonitorRun): CheckpointRecord | undefined {
+  return run.completed ? undefined : run.state.records.find((r) => r.status === 'pending' || r.status === 'running');
+}
+
 export function status(run: MonitorRun): MonitorStatus {
   const { state } = run;
-  const next = run.completed ? undefined : state.records.find((r) => r.status === 'pending' || r.status === 'running');
+  const next = nextRecord(run);
   return {
     deployment: run.input.deployment,
     planName: run.input.plan.name,
@@ -41,7 +46,7 @@ export function showProgress(run: MonitorRun, note?: string): void {
   const { deployment } = run.input;
   const { state } = run;
   const done = state.records.filter((r) => r.finishedAt).length;
-  const next = status(run).nextCheckpoint;
+  const next = nextRecord(run);
   const open = state.incidents.filter((i) => i.status !== 'resolved');
   const lines = [
     `**${deployment.service} ${deployment.version}** — phase ${run.phase}, health ${run.health}`,
@@ -51,16 +56,24 @@ export function showProgress(run: MonitorRun, note?: string): void {
   ];
   if (state.rollback) lines.push(`rollback: ${state.rollback.ok ? 'done' : 'not done'} — ${state.rollback.detail}`);
   if (note) lines.push(note);
-  setCurrentDetails(lines.join('\n\n'));
+  const details = lines.join('\n\n');
+  if (details === run.details) return;
+  run.details = details;
+  setCurrentDetails(details);
 }
 
 /** deploywatch_open_incidents{deployment, priority}, refreshed whenever the monitor reports. */
 function publishOpenIncidents(run: MonitorRun): void {
+  // Replay drops metrics, so what was published is only known outside replay (a new worker republishes).
+  if (workflowInfo().unsafe.isReplaying) return;
+  const counts = PRIORITIES.map((priority) =>
+    run.completed ? 0 : run.state.incidents.filter((i) => i.priority === priority && i.status !== 'resolved').length,
+  );
+  // Each set crosses from the workflow sandbox to the worker: only when a count changed.
+  if (run.publishedOpen?.every((n, i) => n === counts[i])) return;
+  run.publishedOpen = counts;
   const gauge = metricMeter.createGauge('deploywatch_open_incidents', 'int', 'incidents', 'Open incidents by priority');
-  for (const priority of PRIORITIES) {
-    const open = run.completed ? 0 : run.state.incidents.filter((i) => i.priority === priority && i.status !== 'resolved').length;
-    gauge.set(open, { deployment: run.input.deployment.id, priority });
-  }
+  PRIORITIES.forEach((priority, i) => gauge.set(counts[i]!, { deployment: run.input.deployment.id, priority }));
 }
 
 export function enterPhase(run: MonitorRun, phase: string): void {

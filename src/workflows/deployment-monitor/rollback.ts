@@ -2,11 +2,10 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_OPTIONS } from '../../temporal/activity-options.js';
+import { boundedByCommands, onCommandsQueue } from '../command-activities.js';
 import type { RollbackAnswer, RollbackRequest } from '../messages.js';
 import { showProgress } from './presentation.js';
 import type { MonitorRun } from './state.js';
-
-const { rollback: rollbackActivity } = proxyActivities<Activities>(ACTIVITY_OPTIONS.rollback);
 
 export async function rollback(run: MonitorRun, req: RollbackRequest): Promise<RollbackAnswer> {
   const { state, input } = run;
@@ -18,7 +17,7 @@ export async function rollback(run: MonitorRun, req: RollbackRequest): Promise<R
   state.rollback = { at, reason: req.reason, actor: req.actor, ok: false, inProgress: true, detail: 'in progress' };
   const result = input.dryRun
     ? { ok: true, detail: 'backtest: recorded, not executed' }
-    : await rollbackActivity({
+    : await rollbackActivity(run)({
         deploymentId: input.deployment.id,
         version: input.deployment.version,
         reason: req.reason,
@@ -29,4 +28,11 @@ export async function rollback(run: MonitorRun, req: RollbackRequest): Promise<R
   state.rollback = { at, reason: req.reason, actor: req.actor, ok: result.ok, inProgress: false, detail: result.detail };
   showProgress(run);
   return { status: result.ok ? 'rolled-back' : 'failed', at, detail: result.detail };
+}
+
+/** Sized by the plan's rollback command and run where the commands run (each behind its patch). */
+function rollbackActivity(run: MonitorRun) {
+  const command = run.input.plan.rollback?.command;
+  const commands = command ? [command] : [];
+  return proxyActivities<Activities>({ ...ACTIVITY_OPTIONS.rollback, ...boundedByCommands(commands), ...onCommandsQueue(commands) }).rollback;
 }

@@ -37,6 +37,10 @@ export class MonitorRun {
   readonly posting: Promise<void>[] = [];
   completed = false;
   awaitingLeadDecision = false;
+  /** Open incidents by priority as last published to the gauge (outside replay). */
+  publishedOpen: number[] | undefined;
+  /** The Temporal UI's current details as last set. */
+  details = '';
   /** Children this run started: a signal to one waits until it runs, or Temporal drops it as not found. */
   readonly childStarts = new Map<string, Promise<unknown>>();
 
