@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createWorkerGroup, type WorkerGroup } from '../../src/worker.js';
@@ -47,27 +48,15 @@ export async function historyTail(handle: Watched, count = HISTORY_TAIL): Promis
   }
 }
 
-/** Event type names as the Temporal UI shows them, without importing the proto enum's runtime. */
+/** An event type as the Temporal UI names it: EVENT_TYPE_TIMER_STARTED is TimerStarted. */
 function eventTypeName(code: number): string {
-  return EVENT_TYPES[code] ?? `EventType(${code})`;
+  const name = temporal.api.enums.v1.EventType[code];
+  if (!name) return `EventType(${code})`;
+  return name
+    .replace(/^EVENT_TYPE_/, '')
+    .toLowerCase()
+    .replace(/(^|_)([a-z])/g, (_, _sep: string, c: string) => c.toUpperCase());
 }
-// temporal.api.enums.v1.EventType, by number.
-const EVENT_TYPES: Record<number, string> = {
-  1: 'WorkflowExecutionStarted', 2: 'WorkflowExecutionCompleted', 3: 'WorkflowExecutionFailed', 4: 'WorkflowExecutionTimedOut',
-  5: 'WorkflowTaskScheduled', 6: 'WorkflowTaskStarted', 7: 'WorkflowTaskCompleted', 8: 'WorkflowTaskTimedOut', 9: 'WorkflowTaskFailed',
-  10: 'ActivityTaskScheduled', 11: 'ActivityTaskStarted', 12: 'ActivityTaskCompleted', 13: 'ActivityTaskFailed', 14: 'ActivityTaskTimedOut',
-  15: 'ActivityTaskCancelRequested', 16: 'ActivityTaskCanceled', 17: 'TimerStarted', 18: 'TimerFired', 19: 'TimerCanceled',
-  20: 'WorkflowExecutionCancelRequested', 21: 'WorkflowExecutionCanceled', 22: 'RequestCancelExternalWorkflowExecutionInitiated',
-  23: 'RequestCancelExternalWorkflowExecutionFailed', 24: 'ExternalWorkflowExecutionCancelRequested', 25: 'MarkerRecorded',
-  26: 'WorkflowExecutionSignaled', 27: 'WorkflowExecutionTerminated', 28: 'WorkflowExecutionContinuedAsNew',
-  29: 'StartChildWorkflowExecutionInitiated', 30: 'StartChildWorkflowExecutionFailed', 31: 'ChildWorkflowExecutionStarted',
-  32: 'ChildWorkflowExecutionCompleted', 33: 'ChildWorkflowExecutionFailed', 34: 'ChildWorkflowExecutionCanceled',
-  35: 'ChildWorkflowExecutionTimedOut', 36: 'ChildWorkflowExecutionTerminated', 37: 'SignalExternalWorkflowExecutionInitiated',
-  38: 'SignalExternalWorkflowExecutionFailed', 39: 'ExternalWorkflowExecutionSignaled', 40: 'UpsertWorkflowSearchAttributes',
-  41: 'WorkflowExecutionUpdateAccepted', 42: 'WorkflowExecutionUpdateRejected', 43: 'WorkflowExecutionUpdateCompleted',
-  44: 'WorkflowPropertiesModifiedExternally', 45: 'ActivityPropertiesModifiedExternally', 46: 'WorkflowPropertiesModified',
-  47: 'WorkflowExecutionUpdateAdmitted',
-};
 
 export class WaitTimeoutError extends Error {
   override name = 'WaitTimeoutError';
