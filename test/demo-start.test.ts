@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { waitFor } from './support/harness.js';
 import { freePort } from './support/prometheus.js';
 
 const DEMO = resolve(__dirname, '..', 'scripts', 'demo.ts');
@@ -32,12 +33,9 @@ function marked(mark: string): Array<{ pid: number; command: string }> {
 
 /** The marked processes still alive after `graceMs`: the demo's watchdog and tsx's esbuild end just after it. */
 async function leftBehind(mark: string, graceMs = 10_000): Promise<string[]> {
-  const deadline = Date.now() + graceMs;
-  let left = marked(mark);
-  while (left.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    left = marked(mark);
-  }
+  const left = await waitFor('the marked processes to end', async () => (marked(mark).length === 0 ? [] : undefined), { timeoutMs: graceMs, everyMs: 250 }).catch(() =>
+    marked(mark),
+  );
   return left.map((p) => `${p.pid} ${p.command}`);
 }
 

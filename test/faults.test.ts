@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -79,8 +80,6 @@ before(async () => {
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error('faults cleanup:', err));
 }, { timeout: 3 * 60_000 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function inProcessWorker(connection: NativeConnection, taskQueue: string, notifyEnv: Record<string, string>, client: () => Client): Promise<() => Promise<void>> {
   const { stop } = await fileWorker(

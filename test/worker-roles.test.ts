@@ -10,6 +10,7 @@ import { DEFAULT_PLAN_PATH, loadPlanFile } from '../src/plan/load.js';
 import { createWorkerGroup, parseWorkerRoles, type WorkerRole } from '../src/worker.js';
 import { deploymentMonitor } from '../src/workflows/deployment-monitor/index.js';
 import { statusQuery } from '../src/workflows/messages.js';
+import { waitFor } from './support/harness.js';
 import { genesisHistory } from './support/genesis-history.js';
 import { withFixtureCommands } from './support/plans.js';
 import { openMetrics, startPrometheus, type RunningPrometheus } from './support/prometheus.js';
@@ -66,14 +67,16 @@ test('checkpoint commands run on the commands worker; the workflow and the rest 
         args: [{ deployment: { id: 'roles', version: '1.0.0', service: plan.service, deployedAt: new Date(deployedSec * 1000).toISOString() }, plan }],
       });
       // The first checkpoint is due at once; the monitor is stopped before the workers are.
-      for (;;) {
-        const checkpoint = (await handle.query(statusQuery)).checklist[0]!;
-        if (checkpoint.finishedAt) {
-          await handle.terminate('test over');
-          return checkpoint;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const checkpoint = await waitFor(
+        'the first checkpoint to finish',
+        async () => {
+          const first = (await handle.query(statusQuery)).checklist[0]!;
+          return first.finishedAt ? first : undefined;
+        },
+        { timeoutMs: 2 * 60_000, watch: handle },
+      );
+      await handle.terminate('test over');
+      return checkpoint;
     }),
   );
   assert.ok(first.actions.length > 0, 'the first checkpoint runs commands');
